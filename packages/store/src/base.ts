@@ -110,11 +110,12 @@ export abstract class StateStore implements Store {
 
   async close(): Promise<void> {
     if (this.#closeReason !== undefined) return;
-    this.#closeReason = `${this.label}`;
+    this.#closeReason = this.label;
+    // A failed write already rejected its caller; closing still releases everything.
+    await this.settled().catch(() => undefined);
     try {
-      await this.settled();
-    } finally {
       await this.release();
+    } finally {
       this.#events.complete();
     }
   }

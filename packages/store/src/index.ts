@@ -1,4 +1,6 @@
 export { MemoryStore } from './memory.js';
+export { openFileStore } from './file/file-store.js';
+export type { FileStoreOptions } from './file/file-store.js';
 export { StoreErrorCode } from './errors.js';
 export type {
   Compare,
