@@ -1,0 +1,11 @@
+export { RecordTable, DEFAULT_TTL } from './table.js';
+export type { HolderRecord } from './table.js';
+export { DnsServer, DnsListener } from './server.js';
+export type { ListenTarget, ListenerOptions, ListenerStats } from './server.js';
+export type { Upstream } from './forwarder.js';
+export { MAX_UPSTREAMS } from './forwarder.js';
+export { upstreamsFromResolvConf, upstreamsFromDnsOption } from './resolvconf.js';
+export { parseName, reverseName, parseAddress } from './names.js';
+export type { DnsName } from './names.js';
+export { decodeMessage, encodeQuery, startStubServer, QTYPE, RCODE } from './dns2.js';
+export type { DecodedMessage, StubAnswer, StubServer } from './dns2.js';
