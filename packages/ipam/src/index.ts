@@ -1,0 +1,16 @@
+export { Ipam } from './ipam.js';
+export type { IpamOptions, PoolInfo, RequestPoolResult } from './ipam.js';
+export type { RequestAddressRequest, RequestPoolRequest } from './requests.js';
+export { GLOBAL_SPACE, LOCAL_SPACE, SERIAL_OPTION } from './requests.js';
+export { DOCKER_DEFAULT_POOLS, parseDefaultPools, pickSubnet } from './picker.js';
+export type { DefaultPool, ParsedDefaultPool, Taken } from './picker.js';
+export { PoolState, poolIdOf } from './pool.js';
+export type { AllocateRequest, PoolRecord, PoolSpec } from './pool.js';
+export { BitmapSet } from './bitmap.js';
+export { RunSet, SparseSet } from './sparse.js';
+export type { AddressSet } from './set.js';
+export { formatAddress, formatCidr, parseAddress, parseCidr } from './addr.js';
+export type { Cidr } from './addr.js';
+export { IpamErrorCode } from './errors.js';
+export { ipamPluginHandlers, GATEWAY_ADDRESS_TYPE, REQUEST_ADDRESS_TYPE } from './plugin.js';
+export type { IpamPluginHandler, PluginResponse } from './plugin.js';
