@@ -129,14 +129,31 @@ export interface StubServer {
  */
 export async function startStubServer(o: {
   address: string;
+  /** Default: a free port, the same for UDP and TCP (so it works as an upstream "host:port"). */
   port?: number;
+  tcp?: boolean;
+  answer: (name: string, type: number) => StubAnswer | Promise<StubAnswer>;
+}): Promise<StubServer> {
+  for (let attempt = 0; ; attempt += 1) {
+    const port = o.port ?? 20000 + Math.floor(Math.random() * 40000);
+    try {
+      return await startStubOnce({ ...o, port });
+    } catch (err) {
+      if (o.port !== undefined || attempt >= 9) throw err;
+    }
+  }
+}
+
+async function startStubOnce(o: {
+  address: string;
+  port: number;
   tcp?: boolean;
   answer: (name: string, type: number) => StubAnswer | Promise<StubAnswer>;
 }): Promise<StubServer> {
   const server = dns2.createServer({ udp: { type: o.address.includes(':') ? 'udp6' : 'udp4' }, tcp: o.tcp ?? true });
   server.on('request', (req, send) => void respondOnce(req, send, o.answer));
   server.on('requestError', () => undefined);
-  const port = o.port ?? 0;
+  const port = o.port;
   const opts: Record<string, { port: number; address: string }> = { udp: { port, address: o.address } };
   if (o.tcp ?? true) opts.tcp = { port, address: o.address };
   let onError: (err: Error) => void = () => undefined;
@@ -145,12 +162,17 @@ export async function startStubServer(o: {
     server.once('error', onError);
   });
   const addrs = await Promise.race([server.listen(opts), failed]).catch(async (err: unknown) => {
-    await server.close().catch(() => undefined);
+    await closeQuietly(server);
     throw err;
   });
   server.off('error', onError);
   server.on('error', () => undefined);
-  return { udpPort: addrs.udp!.port, tcpPort: addrs.tcp?.port ?? 0, close: () => server.close() };
+  return { udpPort: addrs.udp!.port, tcpPort: addrs.tcp?.port ?? 0, close: () => closeQuietly(server) };
+}
+
+/** dns2's close waits for 'close' of every socket, which a socket that never bound does not emit. */
+async function closeQuietly(server: Dns2Server): Promise<void> {
+  await Promise.race([server.close().catch(() => undefined), new Promise((r) => setTimeout(r, 500).unref())]);
 }
 
 async function respondOnce(
