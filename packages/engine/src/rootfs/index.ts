@@ -1,0 +1,2 @@
+export { makeBusyboxRootfsTar, isStaticElf } from './busybox.js';
+export type { BusyboxRootfsOptions } from './busybox.js';
