@@ -6,10 +6,10 @@
  */
 import { createSocket } from 'node:dgram';
 import { createInterface } from 'node:readline';
-import { DnsServer, RecordTable, startStubServer, type HolderRecord, type ListenerOptions } from '../index.js';
+import { DnsServer, RecordTable, startStubServer, type HolderRecord, type ListenerOptions, type ListenTarget } from '../index.js';
 
 export interface ChildConfig {
-  listeners?: ({ id: string; address: string; port: number } & ListenerOptions)[];
+  listeners?: ({ id: string } & ListenTarget & ListenerOptions)[];
   holders?: { scope: string; id: string; record: HolderRecord }[];
   /** A dns2 stub upstream: names → IPv4 addresses; anything else NXDOMAIN. */
   stub?: { address: string; port?: number; records: Record<string, string[]>; bigTxt?: string };

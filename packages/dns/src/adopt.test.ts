@@ -1,0 +1,47 @@
+import { spawn } from 'node:child_process';
+import { createInterface } from 'node:readline';
+import { fileURLToPath } from 'node:url';
+import { describe, expect, it } from 'vitest';
+import { decodeMessage, encodeQuery } from './dns2.js';
+import { tcpConnect, udpQuery } from './testing/client.js';
+
+/**
+ * Adopting sockets by file descriptor, the way a sandbox's sockets arrive: here another process
+ * (python) makes and binds them, and execs the server with the descriptors inherited.
+ */
+const childServer = fileURLToPath(new URL('./testing/child-server.ts', import.meta.url));
+const python = `
+import os, socket, sys, json
+u = socket.socket(socket.AF_INET, socket.SOCK_DGRAM); u.bind(('127.0.0.1', 0))
+t = socket.socket(socket.AF_INET, socket.SOCK_STREAM); t.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+t.bind(('127.0.0.1', u.getsockname()[1]))
+u.set_inheritable(True); t.set_inheritable(True)
+cfg = json.loads(sys.argv[1])
+cfg['listeners'][0].update(udpFd=u.fileno(), tcpFd=t.fileno())
+os.execvp(sys.argv[2], [sys.argv[2], '--conditions=source', '--import', 'tsx', sys.argv[3], json.dumps(cfg)])
+`;
+
+describe('adopted sockets', () => {
+  it('answers on UDP and TCP sockets adopted by fd', async () => {
+    const config = {
+      holders: [{ scope: 'n', id: 'web', record: { names: ['web'], addresses: ['10.0.0.2'] } }],
+      listeners: [{ id: 'l', scopes: ['n'] }],
+    };
+    const child = spawn('python3', ['-c', python, JSON.stringify(config), process.execPath, childServer], { stdio: ['pipe', 'pipe', 'inherit'] });
+    try {
+      const lines = createInterface({ input: child.stdout })[Symbol.asyncIterator]();
+      const ready = JSON.parse((await lines.next()).value as string) as { listeners: { l: { udpPort: number; tcpPort: number } } };
+      const { udpPort, tcpPort } = ready.listeners.l;
+      expect(tcpPort).toBe(udpPort);
+      const r = await udpQuery(udpPort, encodeQuery({ id: 3, name: 'web', type: 1 }));
+      expect(decodeMessage(r!).answers[0]?.address).toBe('10.0.0.2');
+      const c = await tcpConnect(tcpPort);
+      c.send(encodeQuery({ id: 4, name: 'WEB', type: 1 }));
+      expect(decodeMessage((await c.next())!).answers[0]?.address).toBe('10.0.0.2');
+      c.sock.destroy();
+    } finally {
+      child.stdin.end();
+      child.kill();
+    }
+  });
+});
