@@ -1,0 +1,1 @@
+export { readSysctl, writeSysctl, ensureSysctl, sysctlPath } from './sysctl.js';
