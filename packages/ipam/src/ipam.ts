@@ -196,6 +196,8 @@ export class Ipam {
   async #releasePool(slot: Slot): Promise<void> {
     await this.#withSpaceLock(slot.space, async () => {
       for (let attempt = 0; ; attempt += 1) {
+        // Always from the store: a cached count may be behind another writer's releases.
+        slot.state = undefined;
         const state = await this.#load(slot);
         const held = state.held();
         if (held > 0) {
