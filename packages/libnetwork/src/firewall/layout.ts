@@ -1,0 +1,180 @@
+import { invalid } from '@tsnet/errors';
+import type { Proto, RuleOwner } from './types.js';
+import type { NormalizedMapping, NormalizedNetwork, NormalizedState } from './validate.js';
+
+/**
+ * Docker's iptables layout (libnetwork drivers/bridge setup_ip_tables.go, Docker 20.10) as
+ * backend-neutral data. Both renderers (iptables, nftables) and the Docker-named debug view
+ * start from these rules, so the three can only differ in syntax.
+ */
+
+export type ChainName =
+  | 'FORWARD' | 'PREROUTING' | 'OUTPUT' | 'POSTROUTING'
+  | 'TSNET' | 'TSNET-USER' | 'TSNET-ISOLATION-STAGE-1' | 'TSNET-ISOLATION-STAGE-2';
+
+export interface Neg {
+  value: string;
+  neg?: boolean;
+}
+
+export type Verdict =
+  | { k: 'accept' | 'drop' | 'return' | 'masquerade' }
+  | { k: 'jump'; chain: ChainName }
+  | { k: 'dnat'; addr: string; port: number };
+
+export interface Rule {
+  family: 4 | 6;
+  table: 'filter' | 'nat';
+  chain: ChainName;
+  /** head: inserted before every tail rule of the chain (RETURNs that must win, fixed jumps). */
+  pos: 'head' | 'tail';
+  src?: Neg;
+  dst?: Neg;
+  iif?: Neg;
+  oif?: Neg;
+  proto?: Proto;
+  dport?: number;
+  /** `-m addrtype --src-type LOCAL` (only in Docker's own form of the loopback masquerade). */
+  srcLocal?: boolean;
+  /** `-m addrtype --dst-type LOCAL` / `fib daddr type local` */
+  dstLocal?: boolean;
+  /** `-m conntrack --ctstate RELATED,ESTABLISHED` */
+  established?: boolean;
+  verdict: Verdict;
+  owner: RuleOwner;
+  /** Only one backend needs it: nft's set lookups need guard RETURNs, iptables' chains end in RETURN. */
+  only?: 'iptables' | 'nftables';
+}
+
+export interface LayoutOptions {
+  /** Docker's exact forms (the debug view): addrtype LOCAL for the loopback masquerade. */
+  docker?: boolean;
+}
+
+const global: RuleOwner = { kind: 'global' };
+const LOOPBACK = { 4: '127.0.0.0/8', 6: '::1/128' } as const;
+
+export function hostCidr(ip: string, family: 4 | 6): string {
+  return `${ip}/${family === 4 ? 32 : 128}`;
+}
+
+function netOwner(n: NormalizedNetwork): RuleOwner {
+  return { kind: 'network', network: n.name };
+}
+
+export function portOwner(m: NormalizedMapping): Extract<RuleOwner, { kind: 'port' }> {
+  const host = m.hostIp === '' ? '' : m.family === 6 ? `[${m.hostIp}]:` : `${m.hostIp}:`;
+  return {
+    kind: 'port',
+    network: m.network,
+    container: m.containerId.slice(0, 12),
+    endpoint: m.endpointId.slice(0, 12),
+    port: `${host}${m.hostPort}/${m.proto}`,
+  };
+}
+
+/** The fixed skeleton of one family: jumps from the built-in chains into ours. */
+function baseRules(family: 4 | 6, proxy: boolean): Rule[] {
+  const f = { family, owner: global } as const;
+  const output: Rule = { ...f, table: 'nat', chain: 'OUTPUT', pos: 'tail', dstLocal: true, verdict: { k: 'jump', chain: 'TSNET' } };
+  // With the userland proxy, loopback traffic is the proxy's; without it the kernel DNATs it too.
+  if (proxy) output.dst = { value: LOOPBACK[family], neg: true };
+  return [
+    { ...f, table: 'filter', chain: 'FORWARD', pos: 'head', verdict: { k: 'jump', chain: 'TSNET-USER' } },
+    { ...f, table: 'filter', chain: 'FORWARD', pos: 'head', verdict: { k: 'jump', chain: 'TSNET-ISOLATION-STAGE-1' } },
+    { ...f, table: 'filter', chain: 'TSNET-USER', pos: 'tail', verdict: { k: 'return' }, only: 'iptables' },
+    { ...f, table: 'filter', chain: 'TSNET-ISOLATION-STAGE-1', pos: 'tail', verdict: { k: 'return' }, only: 'iptables' },
+    { ...f, table: 'filter', chain: 'TSNET-ISOLATION-STAGE-2', pos: 'tail', verdict: { k: 'return' }, only: 'iptables' },
+    { ...f, table: 'nat', chain: 'PREROUTING', pos: 'tail', dstLocal: true, verdict: { k: 'jump', chain: 'TSNET' } },
+    output,
+  ];
+}
+
+function filterRules(n: NormalizedNetwork, family: 4 | 6, subnets: string[]): Rule[] {
+  const f = { family, owner: netOwner(n), table: 'filter' } as const;
+  const b = n.bridge;
+  const rules: Rule[] = [
+    { ...f, chain: 'FORWARD', pos: 'tail', oif: { value: b }, established: true, verdict: { k: 'accept' } },
+    { ...f, chain: 'FORWARD', pos: 'tail', oif: { value: b }, verdict: { k: 'jump', chain: 'TSNET' } },
+  ];
+  if (!n.internal) rules.push({ ...f, chain: 'FORWARD', pos: 'tail', iif: { value: b }, oif: { value: b, neg: true }, verdict: { k: 'accept' } });
+  rules.push({ ...f, chain: 'FORWARD', pos: 'tail', iif: { value: b }, oif: { value: b }, verdict: { k: n.icc ? 'accept' : 'drop' } });
+  if (n.internal) {
+    for (const s of subnets) {
+      rules.push({ ...f, chain: 'TSNET-ISOLATION-STAGE-1', pos: 'head', iif: { value: b }, dst: { value: s, neg: true }, verdict: { k: 'drop' } });
+      rules.push({ ...f, chain: 'TSNET-ISOLATION-STAGE-1', pos: 'head', oif: { value: b }, src: { value: s, neg: true }, verdict: { k: 'drop' } });
+    }
+  } else {
+    rules.push({ ...f, chain: 'TSNET-ISOLATION-STAGE-1', pos: 'head', iif: { value: b }, oif: { value: b, neg: true }, verdict: { k: 'jump', chain: 'TSNET-ISOLATION-STAGE-2' } });
+    rules.push({ ...f, chain: 'TSNET-ISOLATION-STAGE-2', pos: 'head', oif: { value: b }, verdict: { k: 'drop' } });
+  }
+  // nft's published-port set cannot say "! -i bridge": return first for bridge→same-bridge traffic.
+  rules.push({ ...f, chain: 'TSNET', pos: 'head', iif: { value: b }, oif: { value: b }, verdict: { k: 'return' }, only: 'nftables' });
+  return rules;
+}
+
+function natRules(n: NormalizedNetwork, family: 4 | 6, subnets: string[], proxy: boolean, docker: boolean): Rule[] {
+  if (n.internal) return [];
+  const f = { family, owner: netOwner(n), table: 'nat' } as const;
+  const b = n.bridge;
+  const rules: Rule[] = [];
+  if (n.masquerade) {
+    for (const s of subnets) rules.push({ ...f, chain: 'POSTROUTING', pos: 'tail', src: { value: s }, oif: { value: b, neg: true }, verdict: { k: 'masquerade' } });
+  }
+  if (!proxy && family === 4) {
+    // 127.0.0.1 DNATed to a container (route_localnet) must not keep its loopback source.
+    const from: Partial<Rule> = docker ? { srcLocal: true } : { src: { value: LOOPBACK[4] } };
+    rules.push({ ...f, ...from, chain: 'POSTROUTING', pos: 'tail', oif: { value: b }, verdict: { k: 'masquerade' } });
+  }
+  if (proxy) rules.push({ ...f, chain: 'TSNET', pos: 'head', iif: { value: b }, verdict: { k: 'return' } });
+  return rules;
+}
+
+/** The three rules behind one published port, Docker's way (the nft renderer uses set elements instead). */
+export function portRules(m: NormalizedMapping, proxy: boolean): Rule[] {
+  const f = { family: m.family, owner: portOwner(m), proto: m.proto } as const;
+  const cip = hostCidr(m.containerIp, m.family);
+  const dnat: Rule = { ...f, table: 'nat', chain: 'TSNET', pos: 'tail', dport: m.hostPort, verdict: { k: 'dnat', addr: m.containerIp, port: m.containerPort } };
+  if (m.hostIp !== '') dnat.dst = { value: hostCidr(m.hostIp, m.family) };
+  if (proxy) dnat.iif = { value: m.bridge, neg: true };
+  return [
+    dnat,
+    { ...f, table: 'filter', chain: 'TSNET', pos: 'tail', dst: { value: cip }, iif: { value: m.bridge, neg: true }, oif: { value: m.bridge }, dport: m.containerPort, verdict: { k: 'accept' } },
+    { ...f, table: 'nat', chain: 'POSTROUTING', pos: 'tail', src: { value: cip }, dst: { value: cip }, dport: m.containerPort, verdict: { k: 'masquerade' } },
+  ];
+}
+
+/** Families that need tables at all: a family with no subnet and no mapping leaves the kernel untouched. */
+export function familiesOf(state: NormalizedState): Array<4 | 6> {
+  const out: Array<4 | 6> = [];
+  if (state.networks.some((n) => n.v4.length > 0) || state.portMappings.some((m) => m.family === 4)) out.push(4);
+  if (state.networks.some((n) => n.v6.length > 0) || state.portMappings.some((m) => m.family === 6)) out.push(6);
+  return out;
+}
+
+/** Every network-level rule (no port rules) of the state, in chain order. */
+export function networkLayout(state: NormalizedState, options: LayoutOptions = {}): Rule[] {
+  const rules: Rule[] = [];
+  for (const family of familiesOf(state)) {
+    rules.push(...baseRules(family, state.userlandProxy));
+    for (const n of state.networks) {
+      const subnets = family === 4 ? n.v4 : n.v6;
+      if (subnets.length === 0) continue;
+      rules.push(...filterRules(n, family, subnets), ...natRules(n, family, subnets, state.userlandProxy, options.docker ?? false));
+    }
+  }
+  return rules;
+}
+
+/** Ensures no host (address, port, proto) is mapped twice: the kernel could only honour one. */
+export function checkMappings(mappings: NormalizedMapping[]): void {
+  const seen = new Map<string, NormalizedMapping>();
+  for (const m of mappings) {
+    const key = `${m.family}/${m.hostIp}/${m.hostPort}/${m.proto}`;
+    const other = seen.get(key);
+    if (other && (other.containerIp !== m.containerIp || other.containerPort !== m.containerPort)) {
+      throw invalid('ERR_FIREWALL_INVALID_STATE', `host port ${portOwner(m).port} is mapped twice`, { details: { key } });
+    }
+    seen.set(key, m);
+  }
+}
