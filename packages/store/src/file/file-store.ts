@@ -7,7 +7,7 @@ import { StateStore } from '../base.js';
 import { storeIoFailed } from '../errors.js';
 import type { Operation, Store, WatchEvent } from '../types.js';
 import { decodeFrames } from './frame.js';
-import { fdatasyncAsync, fsyncAsync, fsyncDirSync, replaceFileDurably, writeAll } from './io.js';
+import { fdatasyncAsync, fsyncAsync, fsyncDirSync, replaceFileDurably, writeAllSync } from './io.js';
 import { type DirectoryLock, lockDirectory } from './lock.js';
 import { encodeLogRecord, encodeSnapshot, loadSnapshot, replayLog } from './records.js';
 
@@ -62,6 +62,8 @@ class FileStore extends StateStore {
   readonly #compactBytes: number;
   readonly #walFd: number;
   #walSize: number;
+  /** Bytes of the log file already extended with zeros (see #append). */
+  #walAllocated: number;
   #snapshotSize = 0;
   #queue: Pending[] = [];
   #writer: Promise<void> | undefined;
@@ -79,6 +81,7 @@ class FileStore extends StateStore {
     this.#walFd = openSync(wal, constants.O_RDWR | constants.O_CREAT, 0o644);
     try {
       this.#walSize = this.#replayWal(wal);
+      this.#walAllocated = this.#walSize;
       fsyncDirSync(dir); // the log file itself may have just been created
     } catch (error) {
       closeSync(this.#walFd);
@@ -100,7 +103,12 @@ class FileStore extends StateStore {
     this.#snapshotSize = data.length;
   }
 
-  /** Replays the log and cuts a torn tail (a batch whose fdatasync never returned: nobody was acknowledged). */
+  /**
+   * Replays the log and cuts everything after the last intact frame: the zeros preallocated by
+   * #append, or a torn batch whose fdatasync never returned (nobody was acknowledged). Cutting
+   * rather than overwriting in place matters: an intact frame from the torn batch could otherwise
+   * line up behind a later, shorter write and be replayed as a phantom.
+   */
   #replayWal(path: string): number {
     const data = readFileSync(path);
     const { bodies, validLength } = decodeFrames(data);
@@ -133,7 +141,11 @@ class FileStore extends StateStore {
 
   protected async release(): Promise<void> {
     await this.#writer;
-    closeSync(this.#walFd);
+    try {
+      if (this.#failure === undefined) ftruncateSync(this.#walFd, this.#walSize); // drop the preallocated zeros
+    } finally {
+      closeSync(this.#walFd);
+    }
     this.#lock.release();
   }
 
@@ -158,11 +170,30 @@ class FileStore extends StateStore {
     this.#writer = undefined;
   }
 
+  /**
+   * Appends a batch and covers it with one fdatasync. The file is grown ahead in zero-filled
+   * chunks: overwriting blocks that already exist makes fdatasync flush only data, while growing
+   * the file on every append also costs a journal commit for the new size (about 2x slower here).
+   * A zero length field ends replay, so the zeros read as "end of log".
+   */
   async #append(batch: readonly Pending[]): Promise<void> {
-    const data = batch.length === 1 ? batch[0]!.frame : Buffer.concat(batch.map((item) => item.frame));
-    await writeAll(this.#walFd, data, this.#walSize);
+    const frames = batch.length === 1 ? batch[0]!.frame : Buffer.concat(batch.map((item) => item.frame));
+    const end = this.#walSize + frames.length;
+    let data = frames;
+    if (end > this.#walAllocated) {
+      const allocated = end + this.#growBytes;
+      data = Buffer.concat([frames, Buffer.alloc(allocated - end)]);
+      this.#walAllocated = allocated;
+    }
+    // The write only copies into the page cache (microseconds), so it is done inline; only the
+    // fdatasync, which waits for the device, goes to the thread pool: one hop per batch, not two.
+    writeAllSync(this.#walFd, data, this.#walSize);
     await fdatasyncAsync(this.#walFd);
-    this.#walSize += data.length;
+    this.#walSize = end;
+  }
+
+  get #growBytes(): number {
+    return Math.min(1024 * 1024, Math.max(64 * 1024, this.#compactBytes));
   }
 
   async #compact(): Promise<void> {
@@ -172,6 +203,7 @@ class FileStore extends StateStore {
     await ftruncateAsync(this.#walFd, 0);
     await fsyncAsync(this.#walFd);
     this.#walSize = 0;
+    this.#walAllocated = 0;
     this.#snapshotSize = snapshot.length;
   }
 

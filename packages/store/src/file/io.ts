@@ -1,19 +1,15 @@
-import { closeSync, fdatasync, fsync, fsyncSync, openSync, write } from 'node:fs';
+import { closeSync, fdatasync, fsync, fsyncSync, openSync, writeSync } from 'node:fs';
 import { open, rename, rm } from 'node:fs/promises';
 import { promisify } from 'node:util';
 
 /** Small promise wrappers over the callback fs API (cheaper per call than FileHandle on the hot path). */
 export const fdatasyncAsync = promisify(fdatasync);
 export const fsyncAsync = promisify(fsync);
-const writeAsync = promisify(write);
 
 /** Writes all of buf at position (a write may be short). */
-export async function writeAll(fd: number, buf: Buffer, position: number): Promise<void> {
+export function writeAllSync(fd: number, buf: Buffer, position: number): void {
   let done = 0;
-  while (done < buf.length) {
-    const { bytesWritten } = await writeAsync(fd, buf, done, buf.length - done, position + done);
-    done += bytesWritten;
-  }
+  while (done < buf.length) done += writeSync(fd, buf, done, buf.length - done, position + done);
 }
 
 /** fsync a directory so that a file created or renamed in it survives a crash. */
