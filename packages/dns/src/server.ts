@@ -47,6 +47,7 @@ export interface ListenerStats {
 
 const DEFAULT_TCP: TcpLimits = { maxMessage: 4096, idleMs: 10_000, maxInFlight: 16, maxWriteBacklog: 256 * 1024 };
 const MERGE_CACHE_MAX = 4096;
+const FORWARD = Symbol('forward');
 
 export class DnsServer {
   readonly table: RecordTable;
@@ -148,9 +149,13 @@ export class DnsListener {
     }
     const udp = this.#udp!;
     udp.on('message', (msg, rinfo) => {
-      this.#handle(msg, (resp) => {
-        if (resp && !this.#closed) udp.send(resp, rinfo.port, rinfo.address);
-      }, false);
+      const r = this.#answer(msg, false);
+      if (r === FORWARD) {
+        // The datagram is ours: the forwarder may patch its id in place.
+        this.#forwarder.forward(msg, this.#q.qEnd, this.#q.udpSize, (resp) => {
+          if (!this.#closed) udp.send(resp, rinfo.port, rinfo.address);
+        });
+      } else if (r !== null) udp.send(r, rinfo.port, rinfo.address);
     });
     udp.on('error', () => undefined); // send errors (client gone): nothing to do
   }
@@ -175,17 +180,21 @@ export class DnsListener {
     const server = createServer((sock) => {
       this.#conns.add(sock);
       sock.on('close', () => this.#conns.delete(sock));
-      serveTcpConnection(sock, this.#tcpLimits, (msg, send) => this.#handle(msg, send, true));
+      serveTcpConnection(sock, this.#tcpLimits, (msg, send) => {
+        const r = this.#answer(msg, true);
+        if (r === FORWARD) this.#forwarder.forward(msg, this.#q.qEnd, 0, send);
+        else send(r);
+      });
     });
     server.maxConnections = this.#maxConnections;
     return server;
   }
 
   /**
-   * Answers one query; calls send exactly once (null: no response). The hot path: parse header
-   * and question, one Map lookup per scope, copy pre-encoded records.
+   * The hot path: parse header and question, one Map lookup (per scope), copy pre-encoded
+   * records. Returns the response, null for none, or FORWARD (this.#q then describes the query).
    */
-  #handle(msg: Buffer, send: (resp: Buffer | null) => void, tcp: boolean): void {
+  #answer(msg: Buffer, tcp: boolean): Buffer | null | typeof FORWARD {
     const q = this.#q;
     const st = this.#stats;
     st.queries += 1;
@@ -193,10 +202,10 @@ export class DnsListener {
     if (r !== PARSE_OK) {
       if (r === PARSE_DROP) {
         st.dropped += 1;
-        return send(null);
+        return null;
       }
       st.errors += 1;
-      return send(errorResponse(msg, q.qEnd, r));
+      return errorResponse(msg, q.qEnd, r);
     }
     const maxSize = tcp ? 65535 : q.udpSize;
     const entry = q.qclass === 1 ? this.#lookup(q.key) : undefined;
@@ -204,14 +213,14 @@ export class DnsListener {
       st.answered += 1;
       const t = q.qtype;
       const set = t === QTYPE.A ? entry.a : t === QTYPE.AAAA ? entry.aaaa : t === QTYPE.PTR ? entry.ptr : null;
-      return send(buildResponse(msg, q, RCODE.NOERROR, set, maxSize));
+      return buildResponse(msg, q, RCODE.NOERROR, set, maxSize);
     }
     if (this.#ndotsSet && q.singleLabel && (q.qtype === QTYPE.A || q.qtype === QTYPE.AAAA)) {
       st.answered += 1;
-      return send(buildResponse(msg, q, RCODE.NOERROR, null, maxSize));
+      return buildResponse(msg, q, RCODE.NOERROR, null, maxSize);
     }
     st.forwarded += 1;
-    this.#forwarder.forward(tcp ? msg : Buffer.from(msg), q.qEnd, tcp ? 0 : q.udpSize, send);
+    return FORWARD;
   }
 
   #lookup(key: string): NameEntry | undefined {
