@@ -12,7 +12,7 @@ import {
   type Family,
 } from './codec.js';
 import { isNetlinkError } from './errors.js';
-import { NLM_F, RTM, ifaddrmsg, ifinfomsg, linkByNameBody, rtmsg } from './messages.js';
+import { NLM_F, RTM, SKIP_STATS, ifaddrmsg, ifinfomsg, linkByNameBody, rtmsg } from './messages.js';
 import { SCOPE_IDS, toAddress, toRoute } from './parse.js';
 import type { RtSocket } from './socket.js';
 import type { Address, Route, RouteSpec } from './types.js';
@@ -35,16 +35,17 @@ export class NlBase {
 
   /** The index of a link by name; ERR_LINK_NOT_FOUND (kind not-found) when there is none. */
   protected async index(name: string, what = 'link'): Promise<number> {
-    const m = await this.sock.get(RTM.GETLINK, linkByNameBody(name, [], {}), 'RTM_GETLINK', `"${name}"`, [ENODEV]);
-    if (m?.kind !== 'link' || m.data.index === undefined) {
+    // Only ifi_index (offset 4 of the ifinfomsg) is needed: no attribute parsing, no stats.
+    const m = await this.sock.getRaw(RTM.GETLINK, linkByNameBody(name, [SKIP_STATS]), 'RTM_GETLINK', `"${name}"`, [ENODEV]);
+    if (m === undefined || m.type !== RTM.NEWLINK || m.data.length < 16) {
       throw notFound('ERR_LINK_NOT_FOUND', `${what} "${name}" not found`, { details: { name } });
     }
-    return m.data.index;
+    return m.data.readInt32LE(4);
   }
 
   /** index → name of every link, to name the devices in address/route/neighbour listings. */
   protected async linkNames(): Promise<Map<number, string>> {
-    const msgs = await this.sock.dump(RTM.GETLINK, ifinfomsg(), 'RTM_GETLINK');
+    const msgs = await this.sock.dump(RTM.GETLINK, Buffer.concat([ifinfomsg(), SKIP_STATS]), 'RTM_GETLINK');
     const names = new Map<number, string>();
     for (const m of msgs) if (m.kind === 'link' && m.data.index !== undefined) names.set(m.data.index, m.attrs.ifname ?? '');
     return names;

@@ -182,6 +182,9 @@ export function newLinkBody(common: CommonLinkSpec, spec: LinkKindSpec, nsFd?: n
   return Buffer.concat(parts);
 }
 
+/** IFLA_EXT_MASK = RTEXT_FILTER_SKIP_STATS: link replies without the (large) statistics blocks. */
+export const SKIP_STATS = nlaU32(29 /* IFLA_EXT_MASK */, 1 << 3);
+
 /** RTM_SETLINK/DELLINK body addressing a link by name (the kernel resolves IFLA_IFNAME when index is 0). */
 export function linkByNameBody(name: string, extra: Buffer[] = [], hdr: { flags?: number; change?: number } = {}): Buffer {
   return Buffer.concat([ifinfomsg(hdr), nlaString(IFLA.IFNAME, checkIfName(name)), ...extra]);

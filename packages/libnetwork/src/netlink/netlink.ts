@@ -3,7 +3,7 @@ import type { rt } from 'netlink';
 import { checkIfName, checkMtu, macToBytes, nla, nlaString, nlaU32 } from './codec.js';
 import { isNetlinkError, missingLinkKind } from './errors.js';
 import { NeighbourOps } from './neighbours.js';
-import { IFF_UP, IFLA, NLM_F, RTM, hairpinBody, ifinfomsg, linkByNameBody, newLinkBody, type LinkKindSpec } from './messages.js';
+import { IFF_UP, IFLA, NLM_F, RTM, SKIP_STATS, hairpinBody, ifinfomsg, linkByNameBody, newLinkBody, type LinkKindSpec } from './messages.js';
 import { toLink } from './parse.js';
 import { RtSocket } from './socket.js';
 import type { BridgeSpec, IpvlanSpec, Link, MacvlanSpec, VethSpec, VxlanSpec } from './types.js';
@@ -74,7 +74,7 @@ export class Netlink extends NeighbourOps {
   // -- reading ---------------------------------------------------------------------------------
 
   async links(): Promise<Link[]> {
-    const msgs = await this.sock.dump(RTM.GETLINK, ifinfomsg(), 'RTM_GETLINK');
+    const msgs = await this.sock.dump(RTM.GETLINK, Buffer.concat([ifinfomsg(), SKIP_STATS]), 'RTM_GETLINK');
     const links = msgs.filter((m): m is rt.LinkMessage => m.kind === 'link').map(toLink);
     const names = new Map(links.map((l) => [l.index, l.name]));
     for (const l of links) {
@@ -85,11 +85,11 @@ export class Netlink extends NeighbourOps {
   }
 
   async linkByName(name: string): Promise<Link | undefined> {
-    return this.#getLink(linkByNameBody(name), name);
+    return this.#getLink(linkByNameBody(name, [SKIP_STATS]), name);
   }
 
   async linkByIndex(index: number): Promise<Link | undefined> {
-    return this.#getLink(ifinfomsg({ index }), `#${index}`);
+    return this.#getLink(Buffer.concat([ifinfomsg({ index }), SKIP_STATS]), `#${index}`);
   }
 
   async #getLink(body: Buffer, object: string): Promise<Link | undefined> {
@@ -97,7 +97,7 @@ export class Netlink extends NeighbourOps {
     if (m?.kind !== 'link') return undefined;
     const link = toLink(m);
     if (link.masterIndex !== undefined) {
-      const master = await this.sock.get(RTM.GETLINK, ifinfomsg({ index: link.masterIndex }), 'RTM_GETLINK', object, [ENODEV]);
+      const master = await this.sock.get(RTM.GETLINK, Buffer.concat([ifinfomsg({ index: link.masterIndex }), SKIP_STATS]), 'RTM_GETLINK', object, [ENODEV]);
       if (master?.kind === 'link' && master.attrs.ifname) link.master = master.attrs.ifname;
     }
     return link;

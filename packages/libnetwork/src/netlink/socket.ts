@@ -40,11 +40,15 @@ export class RtSocket {
 
   /** A GET for one object; resolves with its parsed message, or undefined for the given errnos. */
   async get(type: number, body: Buffer, syscall: string, object: string, missing: number[] = []): Promise<rt.Message | undefined> {
+    const m = await this.getRaw(type, body, syscall, object, missing);
+    return m === undefined ? undefined : rt.parseMessage(m.type, m.data);
+  }
+
+  /** Like get, unparsed (callers that need only a header field skip parsing every attribute). */
+  async getRaw(type: number, body: Buffer, syscall: string, object: string, missing: number[] = []): Promise<NetlinkMessage | undefined> {
     return this.#serial(async () => {
       try {
-        const msgs = await this.#request(type, body, 0, syscall, object);
-        const first = msgs[0];
-        return first === undefined ? undefined : rt.parseMessage(first.type, first.data);
+        return (await this.#request(type, body, 0, syscall, object))[0];
       } catch (e) {
         if (e instanceof NetlinkError && missing.includes(-e.errno)) return undefined;
         throw e;
