@@ -55,10 +55,13 @@ function planTable(v: { chains: Map<Table, Set<string>>; rules: Map<string, stri
     const cur = v.rules.get(k) ?? [];
     const exists = have.has(chain) || BUILTIN.has(chain);
     if (chain === USER && !remove) {
+      // The user's chain: created with its closing RETURN, then never touched again.
       if (!exists) {
+        const specs = want.filter((r) => r.chain === USER).map((r) => normSpec(r.spec));
         create.push(`:${chain} - [0:0]`);
-        add.push(`-A ${chain} -j RETURN`);
-        v.rules.set(k, ['-j RETURN']);
+        add.push(...specs.map((s) => `-A ${chain} ${s}`));
+        v.rules.set(k, specs);
+        have.add(chain);
       }
       continue;
     }

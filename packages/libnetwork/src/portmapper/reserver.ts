@@ -1,0 +1,180 @@
+import { closeSync, readFileSync } from 'node:fs';
+import { isIP } from 'node:net';
+import { conflict, invalid, unavailable } from '@tsnet/errors';
+import { openSocketInNetns, runInNetns } from '../netns/index.js';
+import { startUserlandProxy, type UserlandProxy } from './proxy.js';
+import type { PortProto } from './spec.js';
+
+/**
+ * Holds host ports. A reserved TCP or UDP port is a real socket bound in the host namespace (made
+ * there by the addon), so neither another tsnet publisher nor any other program can take it while
+ * the mapping lives, and a conflict is found by the kernel itself, not only by our table.
+ * SCTP: the addon makes no SCTP sockets, so an SCTP port is reserved in our table only — another
+ * program can still bind it; the kernel DNAT rule then wins for traffic from outside.
+ */
+
+export interface PortHolder {
+  container: string;
+  endpoint: string;
+  network?: string;
+}
+
+export interface ReserveRequest {
+  proto: PortProto;
+  /** '' = every address of `family`. */
+  hostIp: string;
+  /** 0 = ephemeral. */
+  hostPort: number;
+  /** With hostPort: pick the first free port of hostPort..hostPortEnd. */
+  hostPortEnd?: number;
+  family?: 4 | 6;
+  holder: PortHolder;
+}
+
+export interface Reservation {
+  family: 4 | 6;
+  proto: PortProto;
+  hostIp: string;
+  hostPort: number;
+  holder: PortHolder;
+  /** The bound socket (TCP: listening) or undefined for SCTP. Owned by the reserver: adopt, don't close. */
+  fd: number | undefined;
+  /** Set by startProxy: the userland proxy that adopted fd (it closes the socket on release). */
+  proxy?: UserlandProxy;
+}
+
+export interface SocketOpener {
+  (nsPath: string | undefined, spec: { type: 'udp' | 'tcp'; address: string; port: number }): { fd: number; port: number };
+}
+
+export interface PortReserverOptions {
+  /** The "host" namespace whose ports are reserved (default: this process's). */
+  nsPath?: string;
+  /** Seams for unit tests. */
+  openSocket?: SocketOpener;
+  closeFd?: (fd: number) => void;
+  portRange?: () => [number, number];
+}
+
+const keyOf = (family: 4 | 6, proto: string, ip: string, port: number) => `${family}/${proto}/${ip}/${port}`;
+
+function describeHolder(h: PortHolder): string {
+  return `container ${h.container.slice(0, 12)} (endpoint ${h.endpoint.slice(0, 12)}${h.network ? `, network ${h.network}` : ''})`;
+}
+
+export class PortReserver {
+  readonly #nsPath: string | undefined;
+  readonly #open: SocketOpener;
+  readonly #close: (fd: number) => void;
+  readonly #range: () => [number, number];
+  readonly #held = new Map<string, Reservation>();
+  #cursor = 0;
+
+  constructor(options: PortReserverOptions = {}) {
+    this.#nsPath = options.nsPath;
+    this.#open = options.openSocket ?? openSocketInNetns;
+    this.#close = options.closeFd ?? closeSync;
+    this.#range = options.portRange ?? (() => localPortRange(this.#nsPath));
+  }
+
+  /** Everything held now. */
+  list(): Reservation[] {
+    return [...this.#held.values()];
+  }
+
+  /** Who holds (proto, hostIp, port), taking wildcard addresses into account. */
+  holderOf(proto: PortProto, hostIp: string, port: number, family: 4 | 6 = 4): Reservation | undefined {
+    for (const r of this.#held.values()) {
+      if (r.proto !== proto || r.hostPort !== port || r.family !== family) continue;
+      if (r.hostIp === '' || hostIp === '' || r.hostIp === hostIp) return r;
+    }
+    return undefined;
+  }
+
+  /** Reserves a port; ERR_PORT_IN_USE names the holder (ours) or "another process". */
+  reserve(req: ReserveRequest): Reservation {
+    const family = req.family ?? (req.hostIp !== '' && isIP(req.hostIp) === 6 ? 6 : 4);
+    if (req.hostIp !== '' && isIP(req.hostIp) !== family) {
+      throw invalid('ERR_INVALID_PORT_SPEC', `invalid host address "${req.hostIp}"`, { details: { hostIp: req.hostIp } });
+    }
+    if (req.hostPort !== 0 && req.hostPortEnd === undefined) return this.#take(req, family, req.hostPort);
+    const [lo, hi] = req.hostPort !== 0 ? [req.hostPort, req.hostPortEnd!] : this.#range();
+    const span = hi - lo + 1;
+    // Like Docker's allocator: continue after the last ephemeral port handed out, wrap around.
+    const start = req.hostPort !== 0 ? 0 : this.#cursor % span;
+    for (let i = 0; i < span; i++) {
+      const port = lo + ((start + i) % span);
+      if (this.holderOf(req.proto, req.hostIp, port, family)) continue;
+      try {
+        const r = this.#take(req, family, port);
+        if (req.hostPort === 0) this.#cursor = (start + i + 1) % span;
+        return r;
+      } catch (error) {
+        if ((error as { code?: string }).code !== 'ERR_PORT_IN_USE') throw error;
+      }
+    }
+    const what = req.hostPort !== 0 ? `${lo}-${hi}` : `the ephemeral range ${lo}-${hi}`;
+    throw unavailable('ERR_PORT_IN_USE', `no free ${req.proto} port in ${what} on ${req.hostIp || 'every address'}`, { details: { range: [lo, hi] } });
+  }
+
+  #take(req: ReserveRequest, family: 4 | 6, port: number): Reservation {
+    const shown = `${req.hostIp === '' ? (family === 6 ? '[::]' : '0.0.0.0') : family === 6 ? `[${req.hostIp}]` : req.hostIp}:${port}/${req.proto}`;
+    const mine = this.holderOf(req.proto, req.hostIp, port, family);
+    if (mine) {
+      throw conflict('ERR_PORT_IN_USE', `Bind for ${shown} failed: port is already allocated to ${describeHolder(mine.holder)}`, {
+        details: { port, proto: req.proto, hostIp: req.hostIp, holder: mine.holder },
+      });
+    }
+    let fd: number | undefined;
+    if (req.proto !== 'sctp') {
+      const address = req.hostIp !== '' ? req.hostIp : family === 6 ? '::' : '0.0.0.0';
+      try {
+        fd = this.#open(this.#nsPath, { type: req.proto, address, port }).fd;
+      } catch (error) {
+        if ((error as { code?: string }).code !== 'EADDRINUSE') throw error;
+        throw conflict('ERR_PORT_IN_USE', `Bind for ${shown} failed: port is already in use by another process`, {
+          cause: error,
+          details: { port, proto: req.proto, hostIp: req.hostIp, holder: 'another process' },
+        });
+      }
+    }
+    const r: Reservation = { family, proto: req.proto, hostIp: req.hostIp, hostPort: port, holder: req.holder, fd };
+    this.#held.set(keyOf(family, req.proto, req.hostIp, port), r);
+    return r;
+  }
+
+  /**
+   * Starts the userland proxy on a reservation's own socket (only with `userland-proxy` on);
+   * release() then stops it. SCTP has no socket and so no proxy, as with docker-proxy.
+   */
+  async startProxy(r: Reservation, target: { containerIp: string; containerPort: number }): Promise<void> {
+    if (r.fd === undefined || r.proto === 'sctp' || r.proxy) return;
+    r.proxy = await startUserlandProxy({ proto: r.proto, fd: r.fd, ...target });
+  }
+
+  /** Frees a reservation (stops its proxy, closes its socket). Releasing twice is fine. */
+  async release(r: Pick<Reservation, 'proto' | 'hostIp' | 'hostPort'> & { family?: 4 | 6 }): Promise<void> {
+    const fam = r.family ?? (r.hostIp !== '' && isIP(r.hostIp) === 6 ? 6 : 4);
+    const key = keyOf(fam, r.proto, r.hostIp, r.hostPort);
+    const held = this.#held.get(key);
+    if (!held) return;
+    this.#held.delete(key);
+    // An adopted fd belongs to the proxy's Node handle, which closes it; closing it here too
+    // could close an unrelated descriptor that reused the number.
+    if (held.proxy) await held.proxy.close();
+    else if (held.fd !== undefined) this.#close(held.fd);
+  }
+
+  /** Frees everything a container holds. */
+  async releaseHolder(container: string): Promise<void> {
+    for (const r of this.list()) if (r.holder.container === container) await this.release(r);
+  }
+}
+
+/** net.ipv4.ip_local_port_range of the namespace (read with the thread inside it). */
+export function localPortRange(nsPath: string | undefined): [number, number] {
+  const text = runInNetns(nsPath, () => readFileSync('/proc/sys/net/ipv4/ip_local_port_range', 'utf8'));
+  const [lo, hi] = text.trim().split(/\s+/).map(Number);
+  if (!lo || !hi || hi < lo) throw unavailable('ERR_PORT_RANGE', `unreadable ip_local_port_range "${text.trim()}"`);
+  return [lo, hi];
+}
