@@ -1,4 +1,4 @@
-import { spawn } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { constants } from 'node:fs';
 import { lstat, mkdir, open, readdir, rm, stat, unlink } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
@@ -42,7 +42,8 @@ export async function copyUp(options: CopyUpOptions): Promise<CopyUpResult> {
     return 'no-source';
   }
   if (!interrupted) await writeMarker(marker);
-  await run('cp', ['-a', '-T', '--', source, target]);
+  // PDEATHSIG: if the daemon dies mid-copy, cp dies with it instead of racing the redo.
+  await run(...withParentDeathSignal('cp', ['-a', '-T', '--', source, target]));
   if (options.durable !== false) await run('sync', ['-f', target]);
   await removeMarker(marker);
   return 'copied';
@@ -84,6 +85,13 @@ async function writeMarker(marker: string): Promise<void> {
 async function removeMarker(marker: string): Promise<void> {
   await unlink(marker).catch(() => undefined);
   await fsyncPath(dirname(marker)).catch(() => undefined);
+}
+
+let setprivOk: boolean | undefined;
+
+function withParentDeathSignal(command: string, argv: string[]): [string, string[]] {
+  setprivOk ??= spawnSync('setpriv', ['--pdeathsig', 'KILL', '--', 'true'], { stdio: 'ignore' }).status === 0;
+  return setprivOk ? ['setpriv', ['--pdeathsig', 'KILL', '--', command, ...argv]] : [command, argv];
 }
 
 function run(command: string, argv: string[]): Promise<void> {

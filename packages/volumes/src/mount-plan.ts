@@ -121,7 +121,7 @@ export class MountPlan {
     try {
       for (const m of this.mounts) {
         if (options.imageRootfs !== undefined) checkMountTarget(options.imageRootfs, m.destination);
-        prepared.push(await this.#prepareOne(service, m, options));
+        await this.#prepareOne(service, m, options, prepared);
       }
     } catch (error) {
       await release().catch(() => undefined);
@@ -130,14 +130,20 @@ export class MountPlan {
     return new PreparedMounts(prepared, this.shmSize, release);
   }
 
-  async #prepareOne(service: VolumeService, m: MountRecord, options: PrepareOptions): Promise<PreparedMount> {
-    if (m.type === 'tmpfs') return { record: m, hostPath: 'tmpfs', mounted: false };
+  /** Appends to `prepared` as soon as something is mounted, so a later failure releases it. */
+  async #prepareOne(service: VolumeService, m: MountRecord, options: PrepareOptions, prepared: PreparedMount[]): Promise<void> {
+    if (m.type === 'tmpfs') {
+      prepared.push({ record: m, hostPath: 'tmpfs', mounted: false });
+      return;
+    }
     if (m.type === 'bind') {
       await ensureBindSource(m);
-      return { record: m, hostPath: m.source, mounted: false };
+      prepared.push({ record: m, hostPath: m.source, mounted: false });
+      return;
     }
     const root = await service.mount(m.name, this.containerId);
     const entry: PreparedMount = { record: m, hostPath: root, mounted: true };
+    prepared.push(entry);
     if (m.subpath !== '') {
       entry.hostPath = resolveInside(root, m.subpath, 'volume subpath');
       await stat(entry.hostPath).catch((error: unknown) => {
@@ -151,7 +157,6 @@ export class MountPlan {
         ...(options.durable === undefined ? {} : { durable: options.durable }),
       });
     }
-    return entry;
   }
 }
 

@@ -83,17 +83,41 @@ export function resolveInside(root: string, rel: string, what = 'path'): string 
 }
 
 /**
- * A mount destination inside a container rootfs: runc resolves it within the rootfs, but a symlink
- * that would point outside when followed on the host (absolute, or climbing above the rootfs) is
- * the CVE-2018-15664 / CVE-2021-30465 shape, so it is refused (ERR_MOUNT_TARGET_ESCAPES).
+ * A mount destination inside a container rootfs. Absolute symlinks are fine (runc resolves them
+ * within the rootfs, as secureJoin does: images do have /var/run -> /run), but a relative symlink
+ * that climbs above the rootfs only makes sense as a way out for a host-side follower — the
+ * CVE-2018-15664 / CVE-2021-30465 shape — so it is refused (ERR_MOUNT_TARGET_ESCAPES).
+ * Returns the target's host path, resolved inside the rootfs.
  */
-export function checkMountTarget(rootfs: string, destination: string): void {
-  try {
-    resolveInside(rootfs, destination.replace(/^\/+/, ''), 'mount target');
-  } catch (error) {
-    throw forbidden('ERR_MOUNT_TARGET_ESCAPES', `mount target ${destination} resolves outside the container rootfs through a symlink`, {
-      cause: error,
-      details: { destination, rootfs },
-    });
+export function checkMountTarget(rootfs: string, destination: string): string {
+  const resolved: string[] = [];
+  let pending = splitParts(destination);
+  let links = 0;
+  let viaLink = 0; // how many pending parts came from symlink targets (a `..` there is the link's doing)
+  while (pending.length > 0) {
+    const part = pending.shift()!;
+    const fromLink = viaLink > 0;
+    if (viaLink > 0) viaLink -= 1;
+    if (part === '..') {
+      if (resolved.length === 0 && fromLink) {
+        throw forbidden('ERR_MOUNT_TARGET_ESCAPES', `mount target ${destination} resolves outside the container rootfs through a symlink`, { details: { destination, rootfs } });
+      }
+      resolved.pop();
+      continue;
+    }
+    const candidate = posix.join(rootfs, ...resolved, part);
+    const st = lstatOrNull(candidate);
+    if (!st?.isSymbolicLink()) {
+      resolved.push(part);
+      continue;
+    }
+    links += 1;
+    if (links > MAX_SYMLINKS) throw invalid('ERR_PATH_SYMLINK_LOOP', `too many symlinks resolving ${destination} in ${rootfs}`);
+    const target = readlinkSync(candidate);
+    if (target.startsWith('/')) resolved.length = 0;
+    const parts = splitParts(target);
+    viaLink += parts.length;
+    pending = [...parts, ...pending];
   }
+  return posix.join(rootfs, ...resolved);
 }
