@@ -52,6 +52,14 @@ describe('file store persistence', () => {
     await again.close();
   });
 
+  it('creates missing parent directories', async () => {
+    const nested = join(dir, 'var', 'lib', 'tsnet');
+    const store = await openFileStore(nested);
+    await store.put('/a', '1');
+    await store.close();
+    expect(existsSync(join(nested, 'store.wal'))).toBe(true);
+  });
+
   it('compacts the log into a snapshot and reads both back', async () => {
     const store = await openFileStore(dir, { compactBytes: 2048 });
     for (let i = 0; i < 400; i += 1) await store.put(`/k/${i % 50}`, `value ${i}`);

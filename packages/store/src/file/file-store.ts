@@ -1,6 +1,6 @@
 import { closeSync, constants, ftruncateSync, fsyncSync, mkdirSync, openSync, readFileSync, rmSync } from 'node:fs';
 import { ftruncate } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import { promisify } from 'node:util';
 import type { TsnetError } from '@tsnet/errors';
 import { StateStore } from '../base.js';
@@ -39,7 +39,14 @@ interface Pending {
  */
 export async function openFileStore(dir: string, options: FileStoreOptions = {}): Promise<Store> {
   const root = resolve(dir);
-  mkdirSync(root, { recursive: true });
+  const created = mkdirSync(root, { recursive: true });
+  // New directories must survive a crash too: fsync each new level's parent, innermost first.
+  if (created !== undefined) {
+    for (let level = root; ; level = dirname(level)) {
+      fsyncDirSync(dirname(level));
+      if (level === created) break;
+    }
+  }
   const lock = await lockDirectory(root);
   try {
     return new FileStore(root, lock, options.compactBytes ?? 8 * 1024 * 1024);
@@ -133,6 +140,12 @@ class FileStore extends StateStore {
     // Started on a microtask: writes issued in the same synchronous run share the first batch.
     this.#writer ??= Promise.resolve().then(() => this.#writeLoop());
     return done;
+  }
+
+  /** After a failed write memory is ahead of the disk: nothing more is served or applied. */
+  protected override assertOpen(): void {
+    super.assertOpen();
+    if (this.#failure !== undefined) throw this.#failure;
   }
 
   protected settled(): Promise<void> {
