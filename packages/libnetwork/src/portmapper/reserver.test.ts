@@ -1,0 +1,77 @@
+import { describe, expect, it } from 'vitest';
+import { PortReserver, type SocketOpener } from './reserver.js';
+
+/** A fake kernel: some ports are taken by "another process"; every bind gets a fresh fd. */
+function fakeKernel(busy: number[] = []) {
+  let next = 100;
+  const open = new Set<number>();
+  const opener: SocketOpener = (_ns, spec) => {
+    if (busy.includes(spec.port)) throw Object.assign(new Error('bind: address in use'), { code: 'EADDRINUSE' });
+    open.add(next);
+    return { fd: next++, port: spec.port };
+  };
+  return { opener, open, close: (fd: number) => void open.delete(fd) };
+}
+
+const holder = (container: string) => ({ container, endpoint: `ep-${container}`, network: 'web' });
+
+describe('PortReserver', () => {
+  it('holds a port with a socket and names the holder on conflict', async () => {
+    const k = fakeKernel();
+    const r = new PortReserver({ openSocket: k.opener, closeFd: k.close, portRange: () => [40000, 40010] });
+    const a = r.reserve({ proto: 'tcp', hostIp: '', hostPort: 8080, holder: holder('web1') });
+    expect(a.fd).toBe(100);
+    expect(() => r.reserve({ proto: 'tcp', hostIp: '127.0.0.1', hostPort: 8080, holder: holder('web2') })).toThrow(
+      expect.objectContaining({ code: 'ERR_PORT_IN_USE', message: 'Bind for 127.0.0.1:8080/tcp failed: port is already allocated to container web1 (endpoint ep-web1, network web)' }),
+    );
+    // Another protocol or family is another port.
+    expect(r.reserve({ proto: 'udp', hostIp: '', hostPort: 8080, holder: holder('web2') }).hostPort).toBe(8080);
+    expect(r.reserve({ proto: 'tcp', hostIp: '::1', hostPort: 8080, holder: holder('web2') }).family).toBe(6);
+    await r.release(a);
+    expect(k.open.has(100)).toBe(false);
+    expect(r.reserve({ proto: 'tcp', hostIp: '127.0.0.1', hostPort: 8080, holder: holder('web2') }).hostPort).toBe(8080);
+  });
+
+  it('says "another process" when the kernel refuses the bind', () => {
+    const k = fakeKernel([9000]);
+    const r = new PortReserver({ openSocket: k.opener, closeFd: k.close });
+    expect(() => r.reserve({ proto: 'tcp', hostIp: '', hostPort: 9000, holder: holder('x') })).toThrow(
+      expect.objectContaining({ code: 'ERR_PORT_IN_USE', message: 'Bind for 0.0.0.0:9000/tcp failed: port is already in use by another process' }),
+    );
+    expect(r.list()).toEqual([]);
+  });
+
+  it('picks ephemeral ports from the range, skipping taken ones, and wraps', () => {
+    const k = fakeKernel([40001]);
+    const r = new PortReserver({ openSocket: k.opener, closeFd: k.close, portRange: () => [40000, 40002] });
+    const ports = [0, 1].map(() => r.reserve({ proto: 'tcp', hostIp: '', hostPort: 0, holder: holder('c') }).hostPort);
+    expect(ports).toEqual([40000, 40002]); // 40001 is another process's
+    expect(() => r.reserve({ proto: 'tcp', hostIp: '', hostPort: 0, holder: holder('c') })).toThrow(
+      expect.objectContaining({ code: 'ERR_PORT_IN_USE', message: 'no free tcp port in the ephemeral range 40000-40002 on every address' }),
+    );
+  });
+
+  it('picks one port of a host range (-p 8000-8002:80)', () => {
+    const k = fakeKernel([8000]);
+    const r = new PortReserver({ openSocket: k.opener, closeFd: k.close });
+    expect(r.reserve({ proto: 'udp', hostIp: '', hostPort: 8000, hostPortEnd: 8002, holder: holder('c') }).hostPort).toBe(8001);
+  });
+
+  it('reserves SCTP in its table only (no socket)', () => {
+    const k = fakeKernel();
+    const r = new PortReserver({ openSocket: k.opener, closeFd: k.close });
+    expect(r.reserve({ proto: 'sctp', hostIp: '', hostPort: 9000, holder: holder('c') }).fd).toBeUndefined();
+    expect(() => r.reserve({ proto: 'sctp', hostIp: '', hostPort: 9000, holder: holder('d') })).toThrow(expect.objectContaining({ code: 'ERR_PORT_IN_USE' }));
+  });
+
+  it('releases everything a container holds', async () => {
+    const k = fakeKernel();
+    const r = new PortReserver({ openSocket: k.opener, closeFd: k.close });
+    r.reserve({ proto: 'tcp', hostIp: '', hostPort: 1, holder: holder('a') });
+    r.reserve({ proto: 'udp', hostIp: '', hostPort: 1, holder: holder('a') });
+    r.reserve({ proto: 'tcp', hostIp: '', hostPort: 2, holder: holder('b') });
+    await r.releaseHolder('a');
+    expect(r.list().map((x) => x.holder.container)).toEqual(['b']);
+    expect(k.open.size).toBe(1);
+  });
+});
