@@ -1,4 +1,5 @@
 import { isTsnetError } from '@tsnet/errors';
+import IPCIDR from 'ip-cidr';
 import { describe, expect, it } from 'vitest';
 import { formatAddress, formatCidr, formatV6, parseAddress, parseCidr } from './addr.js';
 import { IpamErrorCode } from './errors.js';
@@ -65,5 +66,22 @@ describe('addresses', () => {
 
   it.each([['10.0.0.256'], ['1.2.3'], ['10.0.0.1/32'], ['fe80::1%eth0'], [''], [7]])('refuses %j', (input) => {
     expect(() => parseAddress(input)).toThrow(expect.objectContaining({ code: IpamErrorCode.invalidAddress }));
+  });
+});
+
+describe('the dotted-quad fast path', () => {
+  it('accepts exactly what ip-cidr accepts, with the same value', () => {
+    const inputs = [
+      '0.0.0.0', '255.255.255.255', '1.2.3.4', '10.0.0.1', '01.2.3.4', '1.2.3.04', '256.1.1.1', '1.2.3', '1.2.3.4.5',
+      '1..3.4', ' 1.2.3.4', '1.2.3.4 ', '+1.2.3.4', '1.2.3.-4', '1e1.2.3.4', '0x1.2.3.4', '199.249.250.251', '200.1.1.1',
+    ];
+    for (let i = 0; i < 500; i += 1) inputs.push([0, 0, 0, 0].map(() => String(Math.floor(Math.random() * 300))).join('.'));
+    for (const text of inputs) {
+      const ours = (() => { try { return parseAddress(text).value; } catch { return undefined; } })();
+      const theirs = IPCIDR.isValidAddress(text) && !text.includes(':')
+        ? BigInt(String(new IPCIDR(`${text}/32`).start({ type: 'bigInteger' })))
+        : undefined;
+      expect([text, ours]).toEqual([text, theirs]);
+    }
   });
 });

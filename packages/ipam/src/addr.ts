@@ -60,8 +60,27 @@ export function formatV6(value: bigint): string {
 
 export const formatCidr = (c: Cidr): string => `${formatAddress(c.base, c.v6)}/${c.prefix}`;
 
+const OCTET = '(25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])';
+const DOTTED_QUAD = new RegExp(`^${OCTET}\\.${OCTET}\\.${OCTET}\\.${OCTET}$`);
+
+/**
+ * Plain dotted-quad IPv4 — the overwhelmingly common input — without ip-cidr, which costs
+ * ~40 µs a call here and would dominate every request. The pattern accepts exactly the strings
+ * ip-cidr accepts as IPv4 (no leading zeros, 0-255); a test holds the two to the same table.
+ * Everything else (IPv6, and every malformed string) goes through ip-cidr.
+ */
+function fastV4(text: string): bigint | undefined {
+  const m = DOTTED_QUAD.exec(text);
+  if (m === null) return undefined;
+  return BigInt(((Number(m[1]) << 24) >>> 0) + (Number(m[2]) << 16) + (Number(m[3]) << 8) + Number(m[4]));
+}
+
 /** `what` names the field in error messages ("subnet", "ip-range", "gateway"...). */
 export function parseAddress(text: unknown, what = 'address'): { v6: boolean; value: bigint } {
+  if (typeof text === 'string') {
+    const v4 = fastV4(text);
+    if (v4 !== undefined) return { v6: false, value: v4 };
+  }
   if (typeof text !== 'string' || text.includes('/') || text.includes('%') || !IPCIDR.isValidAddress(text)) {
     throw invalid(IpamErrorCode.invalidAddress, `invalid ${what} ${JSON.stringify(text)}: not an IP address`, {
       details: { value: text },
@@ -101,7 +120,8 @@ export function parseCidr(text: unknown, what = 'subnet', lenient = false): Cidr
       throw bad('not an IP address with a prefix length', {}, cause);
     }
   })();
-  if (!/^(0|[1-9][0-9]{0,2})$/.test(prefixText) || Number(prefixText) > bitsOf(v6) || !IPCIDR.isValidCIDR(text)) {
+  // The address part is validated above; ip-cidr re-checks the whole text where it is cheap to.
+  if (!/^(0|[1-9][0-9]{0,2})$/.test(prefixText) || Number(prefixText) > bitsOf(v6) || (v6 && !IPCIDR.isValidCIDR(text))) {
     throw bad(`prefix length must be 0..${bitsOf(v6)}`);
   }
   const prefix = Number(prefixText);

@@ -48,6 +48,7 @@ type Pending =
 interface Slot {
   id: string;
   space: string;
+  pool: Cidr;
   key: string;
   state: PoolState | undefined;
   revision: number;
@@ -108,8 +109,7 @@ export class Ipam {
     const parsed = parseAddressRequest(req);
     const value = await new Promise<bigint>((resolve, reject) =>
       this.#enqueue(slot, { kind: 'request', req: parsed, resolve, reject }));
-    const { pool } = parsePoolId(poolId);
-    return { address: `${formatAddress(value, pool.v6)}/${pool.prefix}` };
+    return { address: `${formatAddress(value, slot.pool.v6)}/${slot.pool.prefix}` };
   }
 
   async releaseAddress(poolId: string, address: string): Promise<void> {
@@ -154,17 +154,17 @@ export class Ipam {
       for (const address of p.aux) state.allocate({ address, reserve: true });
       const key = poolKey(this.#prefix, p.space, cidr);
       const entry = { id: state.id, pool: formatCidr(cidr), ...(p.subPool === undefined ? {} : { subPool: formatCidr(p.subPool) }) };
-      const entries = index.with(entry);
+      const next = index.added(entry, cidr);
       const result = await this.#store.txn({
         compare: [{ key: spaceKey(this.#prefix, p.space), modRevision: index.revision }, { key, modRevision: 0 }],
         success: [
-          { op: 'put', key: spaceKey(this.#prefix, p.space), value: SpaceIndex.encode(entries) },
+          { op: 'put', key: spaceKey(this.#prefix, p.space), value: next.encode() },
           { op: 'put', key, value: JSON.stringify(state.toRecord()) },
         ],
       });
       if (result.succeeded) {
         // One transaction, one revision: both keys now carry result.revision (etcd semantics).
-        this.#spaces.set(p.space, new SpaceIndex(entries, result.revision));
+        this.#spaces.set(p.space, next.at(result.revision));
         const slot = this.#slots.get(state.id);
         if (slot !== undefined && !slot.running && slot.queue.length === 0) slot.state = undefined;
         return { poolId: state.id, pool: formatCidr(cidr), data: {} };
@@ -175,7 +175,7 @@ export class Ipam {
   }
 
   #pick(p: ParsedPoolRequest, index: SpaceIndex): Cidr {
-    const picked = pickSubnet(this.#defaults, p.v6, index.taken(p.v6), p.exclude);
+    const picked = pickSubnet(this.#defaults, p.v6, index.merged(p.v6), p.exclude);
     if (picked === undefined) {
       const family = p.v6 ? 'IPv6' : 'IPv4';
       throw unavailable(IpamErrorCode.noAvailablePool,
@@ -205,13 +205,13 @@ export class Ipam {
             { details: { poolId: slot.id, held } });
         }
         const index = await this.#space(slot.space);
-        const entries = index.without(slot.id);
+        const next = index.removed(slot.id);
         const result = await this.#store.txn({
           compare: [{ key: slot.key, modRevision: slot.revision }, { key: spaceKey(this.#prefix, slot.space), modRevision: index.revision }],
-          success: [{ op: 'delete', key: slot.key }, { op: 'put', key: spaceKey(this.#prefix, slot.space), value: SpaceIndex.encode(entries) }],
+          success: [{ op: 'delete', key: slot.key }, { op: 'put', key: spaceKey(this.#prefix, slot.space), value: next.encode() }],
         });
         if (result.succeeded) {
-          this.#spaces.set(slot.space, new SpaceIndex(entries, result.revision));
+          this.#spaces.set(slot.space, next.at(result.revision));
           slot.state = undefined;
           if (this.#slots.get(slot.id) === slot) this.#slots.delete(slot.id);
           return;
@@ -229,7 +229,7 @@ export class Ipam {
     const existing = this.#slots.get(poolId);
     if (existing !== undefined) return existing;
     const { space, pool } = parsePoolId(poolId);
-    const slot: Slot = { id: poolId, space, key: poolKey(this.#prefix, space, pool), state: undefined, revision: 0, queue: [], running: false };
+    const slot: Slot = { id: poolId, space, pool, key: poolKey(this.#prefix, space, pool), state: undefined, revision: 0, queue: [], running: false };
     this.#slots.set(poolId, slot);
     return slot;
   }

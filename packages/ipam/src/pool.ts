@@ -166,13 +166,14 @@ export class PoolState {
 
   #offsetOf(address: { v6: boolean; value: bigint }): bigint {
     const { pool } = this.spec;
-    const text = formatAddress(address.value, address.v6);
     if (address.v6 !== pool.v6 || address.value < pool.base || address.value > endOf(pool)) {
+      const text = formatAddress(address.value, address.v6);
       throw invalid(IpamErrorCode.addressOutOfRange, `address ${text} is not in subnet ${formatCidr(pool)} of pool ${this.id}`,
         { details: { address: text, poolId: this.id } });
     }
     const offset = address.value - pool.base;
     if (offset === 0n || (!pool.v6 && offset === sizeOf(pool) - 1n)) {
+      const text = formatAddress(address.value, address.v6);
       const which = offset === 0n ? 'network' : 'broadcast';
       throw invalid(IpamErrorCode.addressReserved, `address ${text} is the ${which} address of pool ${this.id}`,
         { details: { address: text, poolId: this.id } });
