@@ -48,6 +48,16 @@ async function main(): Promise<void> {
       await host.removeLink(name);
     }
 
+    // Batch deletion (one device group, one RTM_DELLINK): what a network delete with 20 endpoints pays.
+    const batch: number[] = [];
+    for (let r = 0; r < 10; r++) {
+      const names = Array.from({ length: 20 }, (_, i) => `vb${r}x${i}`);
+      for (const [i, name] of names.entries()) await host.addVeth({ name, peerName: `eth${i}`, peerNsPath: boxPath });
+      const t = now();
+      await host.removeLinks(names);
+      batch.push(now() - t);
+    }
+
     const nsCreate: number[] = [];
     const nsRemove: number[] = [];
     for (let i = 0; i < Math.min(ROUNDS, 100); i++) {
@@ -64,6 +74,7 @@ async function main(): Promise<void> {
       { name: 'libnetwork.netlink_veth_ms', value: median(attach), unit: 'ms', target: '~1 (veth into ns + master + addr + up)' },
       { name: 'libnetwork.netlink_veth_delete_ms', value: median(detach), unit: 'ms' },
       { name: 'libnetwork.netlink_veth_move_ms', value: median(moved), unit: 'ms' },
+      { name: 'libnetwork.netlink_delete_20_veths_ms', value: median(batch), unit: 'ms' },
       { name: 'libnetwork.netns_create_ms', value: median(nsCreate), unit: 'ms' },
       { name: 'libnetwork.netns_remove_ms', value: median(nsRemove), unit: 'ms' },
     ]);

@@ -49,6 +49,22 @@ describeNetns('netlink', () => {
     expect(await nl.removeLink('vethab12cd3')).toBe(false);
   });
 
+  it('removes many links in one batch (device group), missing ones fine', async () => {
+    const host = testNs();
+    const box = testNs();
+    const nl = await Netlink.forNamespace(host.path);
+    await nl.addVeth({ name: 'keep0', peerName: 'keep1' });
+    const names = Array.from({ length: 8 }, (_, i) => `del${i}`);
+    for (const [i, name] of names.entries()) await nl.addVeth({ name, peerName: `eth${i}`, peerNsPath: box.path });
+    const removed = await nl.removeLinks([...names, 'gone0']);
+    expect(removed.sort()).toEqual([...names].sort());
+    const left = host.ipJson<IpLink[]>('link').map((l) => l.ifname);
+    expect(left).toEqual(expect.arrayContaining(['keep0', 'keep1']));
+    for (const name of names) expect(left).not.toContain(name);
+    expect(box.ipJson<IpLink[]>('link').map((l) => l.ifname)).toEqual(['lo']); // peers went too
+    expect(await nl.removeLinks(['gone0', 'gone1'])).toEqual([]);
+  });
+
   it('sets up/down, MTU, MAC, master, name and namespace, read back with ip -j', async () => {
     const host = testNs();
     const box = testNs();

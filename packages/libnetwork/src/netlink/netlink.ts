@@ -1,3 +1,4 @@
+import { randomInt } from 'node:crypto';
 import { closeSync, openSync, statSync } from 'node:fs';
 import type { rt } from 'netlink';
 import { checkIfName, checkMtu, macToBytes, nla, nlaString, nlaU32 } from './codec.js';
@@ -220,6 +221,30 @@ export class Netlink extends NeighbourOps {
       if (isNetlinkError(e, 'ENODEV')) return false;
       throw e;
     }
+  }
+
+  /**
+   * Deletes several links in one kernel batch; missing ones are fine. Each deletion waits for RCU
+   * grace periods (~15-30 ms here), one batch waits once: the links are tagged with a fresh
+   * device group, then the group is deleted with a single RTM_DELLINK (like `ip link del group N`).
+   * Resolves with the names that existed.
+   */
+  async removeLinks(names: readonly string[]): Promise<string[]> {
+    if (names.length <= 1) return (await Promise.all(names.map(async (n) => ((await this.removeLink(n)) ? [n] : [])))).flat();
+    const group = 0x10000 + randomInt(0x7fff0000);
+    const tagged: string[] = [];
+    for (const name of names) {
+      try {
+        await this.#set(name, [nlaU32(IFLA.GROUP, group)], {}, `group ${group}`);
+        tagged.push(name);
+      } catch (e) {
+        if (!isNetlinkError(e, 'ENODEV')) throw e;
+      }
+    }
+    if (tagged.length > 0) {
+      await this.sock.ack(RTM.DELLINK, Buffer.concat([ifinfomsg(), nlaU32(IFLA.GROUP, group)]), 0, 'RTM_DELLINK', `group ${group} (${tagged.join(', ')})`);
+    }
+    return tagged;
   }
 
   async #set(name: string, attrs: Buffer[], hdr: { flags?: number; change?: number }, what: string): Promise<void> {
