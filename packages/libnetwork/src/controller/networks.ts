@@ -1,0 +1,179 @@
+import { conflict, forbidden, invalid, notFound } from '@tsnet/errors';
+import type { Driver } from '../drivers/types.js';
+import { newId } from '../model/ids.js';
+import { parseNetworkName } from '../model/names.js';
+import type { IpamConfigInput, NetworkPool, NetworkRecord, PoolIntent, Scope } from '../model/types.js';
+import { type Core, driverOf, networkEvent, now } from './core.js';
+import { applyFirewall } from './firewall-state.js';
+import { plainIp, releasePoolFully } from './ipam.js';
+import { localPoolId, pickDefaultSubnet } from './pick.js';
+import { type PoolRequest, validateIpamConfig } from './ipamconfig.js';
+import { findNetwork } from './lookup.js';
+import { commit, del, networkKey, putNetwork, writeIntent } from './persist.js';
+
+export interface CreateNetworkOptions {
+  name: string;
+  /** Default `bridge`. */
+  driver?: string;
+  options?: Record<string, string>;
+  labels?: Record<string, string>;
+  internal?: boolean;
+  attachable?: boolean;
+  enableIPv6?: boolean;
+  scope?: Scope;
+  ipam?: { driver?: string; options?: Record<string, string>; config?: IpamConfigInput[] };
+  /** Internal: the predefined bridge/host/none networks. */
+  predefined?: boolean;
+  /** Internal: a fixed id (restore of a predefined network). */
+  id?: string;
+}
+
+/** Validate → intent → ipam → driver setup → firewall → commit; any failure undoes what was done. */
+export async function createNetwork(core: Core, opts: CreateNetworkOptions): Promise<NetworkRecord> {
+  const { record, driver, requests } = validateNetwork(core, opts);
+  const plan = driver.usesIpam ? await planPools(core, requests) : [];
+  const pools: PoolIntent[] = plan.map((p) => ({ family: p.family, poolId: p.poolId, addresses: [] }));
+  const intent = { id: newId(), op: 'network.create' as const, network: record, pools };
+  await writeIntent(core.store, intent);
+  try {
+    await allocatePools(core, record, plan);
+    await driver.createNetwork(core.ctx, record);
+    core.networks.set(record.id, record);
+    try {
+      await applyFirewall(core);
+    } catch (error) {
+      core.networks.delete(record.id);
+      throw error;
+    }
+  } catch (error) {
+    await undoNetwork(core, record, driver, plan.map((p) => p.poolId)).catch(() => undefined);
+    await core.store.delete(`/libnetwork/intent/${intent.id}`);
+    throw error;
+  }
+  await commit(core.store, intent.id, [putNetwork(record)]);
+  core.events.next({ type: 'network.create', time: now(), network: networkEvent(record) });
+  return record;
+}
+
+function validateNetwork(core: Core, opts: CreateNetworkOptions): { record: NetworkRecord; driver: Driver; requests: PoolRequest[] } {
+  const name = parseNetworkName(opts.name);
+  const others = [...core.networks.values()];
+  const existing = others.find((n) => n.name === name);
+  if (existing) throw conflict('ERR_NETWORK_EXISTS', `network with name ${name} already exists`, { details: { name, id: existing.id } });
+  const driverName = opts.driver ?? 'bridge';
+  const driver = core.drivers.get(driverName);
+  if (!driver) throw notFound('ERR_DRIVER_NOT_FOUND', `network driver "${driverName}" not found`, { details: { driver: driverName } });
+  if (driver.singleton && others.some((n) => n.driver === driverName)) {
+    throw forbidden('ERR_NETWORK_SINGLETON', `only one instance of "${driverName}" network is allowed`);
+  }
+  const ipamDriver = opts.ipam?.driver ?? 'default';
+  if (ipamDriver !== 'default') throw notFound('ERR_IPAM_DRIVER_NOT_FOUND', `ipam driver "${ipamDriver}" not found`);
+  const enableIPv6 = opts.enableIPv6 ?? false;
+  const id = opts.id ?? newId();
+  const options = { ...(opts.options ?? {}) };
+  for (const [k, v] of Object.entries(opts.labels ?? {})) if (typeof v !== 'string') throw invalid('ERR_INVALID_LABEL', `label ${k} must be a string`);
+  for (const [k, v] of Object.entries(options)) if (typeof v !== 'string') throw invalid('ERR_INVALID_OPTION', `option ${k} must be a string`);
+  const spec = { id, name, options, internal: opts.internal ?? false, enableIPv6, predefined: opts.predefined ?? false };
+  const driverConfig = driver.validate(spec, others, core.config);
+  const requests = driver.usesIpam ? validateIpamConfig(opts.ipam?.config ?? [], enableIPv6, others) : [];
+  const record: NetworkRecord = {
+    id,
+    name,
+    driver: driverName,
+    scope: opts.scope ?? driver.scope,
+    created: new Date().toISOString(),
+    internal: spec.internal,
+    attachable: opts.attachable ?? false,
+    enableIPv6,
+    options,
+    labels: { ...(opts.labels ?? {}) },
+    ipam: { driver: ipamDriver, options: { ...(opts.ipam?.options ?? {}) }, config: (opts.ipam?.config ?? []).map((c) => ({ ...c })) },
+    pools: [],
+    driverConfig,
+    predefined: spec.predefined,
+  };
+  return { record, driver, requests };
+}
+
+/**
+ * Subnets are settled first (a default-pool subnet is picked here) so every pool id is in the
+ * intent before ipam is asked; then pool + aux addresses (one ipam write) and the gateway.
+ */
+async function planPools(core: Core, requests: PoolRequest[]): Promise<Array<PoolRequest & { subnet: string; poolId: string }>> {
+  const exclude = requests.some((r) => r.subnet === undefined) ? await hostExclusions(core) : [];
+  const out: Array<PoolRequest & { subnet: string; poolId: string }> = [];
+  for (const r of requests) {
+    const subnet = r.subnet ?? (await pickDefaultSubnet(core, r.family === 6, exclude));
+    out.push({ ...r, subnet, poolId: localPoolId(subnet, r.ipRange) });
+  }
+  return out;
+}
+
+async function allocatePools(core: Core, record: NetworkRecord, plan: Array<PoolRequest & { subnet: string; poolId: string }>): Promise<void> {
+  for (const r of plan) {
+    const pool = await core.ipam.requestPool({
+      pool: r.subnet,
+      ...(r.ipRange !== undefined ? { subPool: r.ipRange } : {}),
+      v6: r.family === 6,
+      options: record.ipam.options,
+      auxAddresses: r.auxAddresses,
+    });
+    const np: NetworkPool = { family: r.family, poolId: pool.poolId, pool: pool.pool, gateway: '', auxAddresses: { ...r.auxAddresses }, ...(r.ipRange ? { ipRange: r.ipRange } : {}) };
+    record.pools.push(np);
+    const gw = await core.ipam.requestAddress(pool.poolId, { gateway: true, ...(r.gateway ? { address: r.gateway } : {}) });
+    np.gateway = plainIp(gw.address);
+  }
+}
+
+/** Host routes a default pool must not overlap (Docker checks them, and the nameservers). */
+async function hostExclusions(core: Core): Promise<string[]> {
+  const routes = await core.ctx.host.routes().catch(() => []);
+  return routes.map((r) => r.dst).filter((d) => d !== 'default' && d.includes('/'));
+}
+
+/** Best-effort undo of a (partial) create, also used by restore for a create that never committed. */
+export async function undoNetwork(core: Core, record: NetworkRecord, driver: Driver, poolIds: string[] = record.pools.map((p) => p.poolId)): Promise<void> {
+  await driver.deleteNetwork(core.ctx, record);
+  for (const id of poolIds) await releasePoolFully(core.ipam, id);
+}
+
+export function endpointsOf(core: Core, networkId: string): string[] {
+  return [...core.endpoints.values()].filter((e) => e.networkId === networkId).map((e) => e.name || e.id.slice(0, 12));
+}
+
+export async function deleteNetwork(core: Core, ref: string, opts: { force?: boolean } = {}): Promise<NetworkRecord> {
+  const record = findNetwork(core.networks.values(), ref);
+  if (record.predefined && !opts.force) {
+    throw forbidden('ERR_NETWORK_PREDEFINED', `${record.name} is a pre-defined network and cannot be removed`, { details: { network: record.name } });
+  }
+  const users = endpointsOf(core, record.id);
+  if (users.length > 0) {
+    throw conflict('ERR_NETWORK_IN_USE', `network "${record.name}" has active endpoints: ${users.join(', ')}`, { details: { network: record.name, endpoints: users } });
+  }
+  const intent = { id: newId(), op: 'network.delete' as const, networkId: record.id };
+  await writeIntent(core.store, intent);
+  await finishNetworkDelete(core, record);
+  await commit(core.store, intent.id, [del(networkKey(record.id))]);
+  core.events.next({ type: 'network.delete', time: now(), network: networkEvent(record) });
+  return record;
+}
+
+/** The kernel and ipam half of a delete; idempotent, so restore can re-run it after a crash. */
+export async function finishNetworkDelete(core: Core, record: NetworkRecord): Promise<void> {
+  core.networks.delete(record.id);
+  await applyFirewall(core);
+  await undoNetwork(core, record, driverOf(core, record));
+}
+
+/** `network prune`: every user network without endpoints (optionally only those with matching labels). */
+export async function pruneNetworks(core: Core, filter: { labels?: Record<string, string | undefined> } = {}): Promise<string[]> {
+  const removed: string[] = [];
+  for (const n of [...core.networks.values()]) {
+    if (n.predefined || endpointsOf(core, n.id).length > 0) continue;
+    const labels = filter.labels ?? {};
+    if (!Object.entries(labels).every(([k, v]) => (v === undefined ? k in n.labels : n.labels[k] === v))) continue;
+    await deleteNetwork(core, n.id);
+    removed.push(n.name);
+  }
+  return removed;
+}

@@ -1,0 +1,37 @@
+import type { EndpointRecord, NetworkRecord, SandboxRecord } from '../../model/types.js';
+import type { DriverContext, JoinTarget } from '../types.js';
+import type { BridgeConfig } from './config.js';
+
+/**
+ * Joining is one veth pair: the host side (`veth` + 7 hex) enslaved to the bridge, the peer created
+ * straight inside the sandbox namespace under its final name (no create-then-move-then-rename dance,
+ * so a crash never leaves a half-named interface), with the endpoint's MAC, addresses and MTU.
+ */
+export async function joinBridge(ctx: DriverContext, network: NetworkRecord, endpoint: EndpointRecord, target: JoinTarget): Promise<void> {
+  const config = network.driverConfig as BridgeConfig;
+  await ctx.host.addVeth({
+    name: endpoint.hostIfName,
+    peerName: target.ifName,
+    peerNsPath: target.sandbox.nsPath,
+    mtu: config.mtu,
+    peerMac: endpoint.macAddress,
+  });
+  await ctx.host.setMaster(endpoint.hostIfName, config.bridgeName);
+  // Without a userland proxy a container reaching its own published port comes back out of the
+  // port it went in by; the bridge drops that unless the port is in hairpin mode (Docker does this too).
+  if (!ctx.config.userlandProxy) await ctx.host.setHairpin(endpoint.hostIfName, true);
+  await ctx.host.setUp(endpoint.hostIfName);
+  const sb = await ctx.kernel.ns(target.sandbox.nsPath);
+  if (endpoint.ipv4) await sb.ensureAddress(target.ifName, endpoint.ipv4);
+  if (endpoint.ipv6) await sb.ensureAddress(target.ifName, endpoint.ipv6);
+  await sb.setUp(target.ifName);
+}
+
+/** Deleting one end of a veth deletes both; the sandbox side is tried too in case the host side was lost. */
+export async function leaveBridge(ctx: DriverContext, endpoint: EndpointRecord, sandbox: SandboxRecord): Promise<void> {
+  if (endpoint.hostIfName) await ctx.host.removeLink(endpoint.hostIfName);
+  if (endpoint.ifName && sandbox.nsPath && ctx.kernel.namedNetns().includes(sandbox.nsName)) {
+    const sb = await ctx.kernel.ns(sandbox.nsPath);
+    await sb.removeLink(endpoint.ifName);
+  }
+}
