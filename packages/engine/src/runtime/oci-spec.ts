@@ -55,6 +55,12 @@ function defaultMounts(shmSize: number): OciMount[] {
   ];
 }
 
+/** This process's hard RLIMIT_NOFILE (from /proc/self/limits), the ceiling for containers. */
+export function ownNofileLimit(limits: string): number | undefined {
+  const m = /^Max open files\s+\S+\s+(\d+)/m.exec(limits);
+  return m ? Number(m[1]) : undefined;
+}
+
 function depth(path: string): number {
   return posix.normalize(path).split('/').filter(Boolean).length;
 }
@@ -107,6 +113,11 @@ export interface OciConfigContext {
   id: string;
   /** cgroup parent, e.g. `/tsnet` → `/tsnet/<id>`. */
   cgroupParent: string;
+  /**
+   * RLIMIT_NOFILE soft and hard. Docker's containers inherit dockerd's limit; raising a hard limit
+   * above our own needs CAP_SYS_RESOURCE, which a daemon may not have, so the runtime passes its own.
+   */
+  nofile?: number;
 }
 
 /** The OCI runtime spec (1.0.2) config.json for one container; pure, snapshot-tested. */
@@ -122,7 +133,7 @@ export function buildOciConfig(spec: ContainerSpec, context: OciConfigContext): 
       env: spec.process.env,
       cwd: spec.process.cwd || '/',
       capabilities: { bounding: caps, effective: caps, permitted: caps },
-      rlimits: [{ type: 'RLIMIT_NOFILE', hard: 1048576, soft: 1048576 }],
+      rlimits: [{ type: 'RLIMIT_NOFILE', hard: context.nofile ?? 1048576, soft: context.nofile ?? 1048576 }],
       noNewPrivileges: false,
       oomScoreAdj: 0,
     },

@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { watch, type FSWatcher } from 'node:fs';
-import { mkdir, readdir, rm, stat, writeFile } from 'node:fs/promises';
+import { mkdir, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Subject, type Observable } from 'rxjs';
 import { conflict, invalid, notFound } from '@tsnet/errors';
@@ -11,7 +11,7 @@ import {
 import { execInContainer, type ExecHandle } from './exec.js';
 import { Mutex, readJsonIfExists, writeJsonAtomic } from './files.js';
 import { readLogs } from './logs.js';
-import { buildOciConfig } from './oci-spec.js';
+import { buildOciConfig, ownNofileLimit } from './oci-spec.js';
 import { mountOverlay, unmount } from './overlay.js';
 import { Runc } from './runc.js';
 import { installShim, isProcessAlive, launchShim } from './shim.js';
@@ -42,6 +42,8 @@ interface Entry {
   watcher?: FSWatcher;
   timer?: NodeJS.Timeout;
   exited: Set<() => void>;
+  checking?: Promise<void>;
+  deleting?: boolean;
 }
 
 const ID = /^[0-9a-f]{64}$/;
@@ -58,6 +60,7 @@ export class Runtime {
   readonly #entries = new Map<string, Entry>();
   readonly #events = new Subject<RuntimeEvent>();
   #shimPath = '';
+  #nofile: number | undefined;
 
   /** create, start, kill, exit and delete, as they happen (exits of adopted containers too). */
   readonly events: Observable<RuntimeEvent> = this.#events.asObservable();
@@ -78,6 +81,7 @@ export class Runtime {
     await mkdir(this.#containersDir, { recursive: true, mode: 0o700 });
     await mkdir(this.#runc.root, { recursive: true, mode: 0o700 });
     this.#shimPath = await installShim(this.#options.dataRoot);
+    this.#nofile = ownNofileLimit(await readFile('/proc/self/limits', 'utf8'));
     for (const id of await readdir(this.#containersDir)) {
       if (!ID.test(id)) continue;
       const paths = bundlePaths(this.#containersDir, id);
@@ -142,7 +146,11 @@ export class Runtime {
     const rootfsOk = await stat(input.rootfs).then((s) => s.isDirectory(), () => false);
     if (!rootfsOk) throw invalid('ERR_ROOTFS_MISSING', `image rootfs "${input.rootfs}" is not a directory`);
     const spec = { ...input, id };
-    const config = buildOciConfig(spec, { id, cgroupParent: this.#options.cgroupParent ?? '/tsnet' });
+    const config = buildOciConfig(spec, {
+      id,
+      cgroupParent: this.#options.cgroupParent ?? '/tsnet',
+      ...(this.#nofile ? { nofile: this.#nofile } : {}),
+    });
     const paths = bundlePaths(this.#containersDir, id);
     const record: SpecRecord = { spec, createdAt: new Date().toISOString() };
     try {
@@ -186,7 +194,8 @@ export class Runtime {
       await writeRun(paths, entry.run);
       const pid = await this.#awaitRunning(entry);
       if (pid === 0) return this.#failStart(entry);
-      entry.run.startedAt = new Date().toISOString();
+      // runc writes init.pid right after the process starts: its mtime is Docker's StartedAt.
+      entry.run.startedAt = (await stat(paths.pid).then((s) => s.mtime, () => new Date())).toISOString();
       await writeRun(paths, entry.run);
       Object.assign(entry, { status: 'running', pid });
       this.#events.next({ type: 'start', id });
@@ -246,8 +255,14 @@ export class Runtime {
     delete entry.timer;
   }
 
-  async #checkExit(entry: Entry): Promise<void> {
-    if (entry.status !== 'running') return;
+  /** One check at a time per container: two overlapping ones could both see "lost" and race a delete. */
+  #checkExit(entry: Entry): Promise<void> {
+    entry.checking ??= this.#doCheckExit(entry).finally(() => delete entry.checking);
+    return entry.checking;
+  }
+
+  async #doCheckExit(entry: Entry): Promise<void> {
+    if (entry.status !== 'running' || entry.deleting) return;
     await this.#refresh(entry);
     if ((entry.status as ContainerStatus) !== 'exited') return; // #refresh changed it
     this.#unmonitor(entry);
@@ -268,7 +283,7 @@ export class Runtime {
       };
       const onExit = (): void => done(true);
       const onAbort = (): void => done(false);
-      const timer = timeoutMs >= 0 ? setTimeout(() => done(false), timeoutMs) : undefined;
+      const timer = timeoutMs >= 0 ? setTimeout(() => done(false), timeoutMs) : setInterval(() => undefined, 60_000);
       entry.exited.add(onExit);
       signal?.addEventListener('abort', onAbort);
       void this.#checkExit(entry);
@@ -307,11 +322,15 @@ export class Runtime {
     const entry = this.#get(id);
     if (options.condition === 'next-exit' || entry.status === 'running') {
       await new Promise<void>((resolve, reject) => {
+        // The monitor's handles are unref'd (a daemon lives on its server); a waiter keeps the process up.
+        const keepAlive = setInterval(() => void this.#checkExit(entry), 1000);
         const onExit = (): void => {
+          clearInterval(keepAlive);
           options.signal?.removeEventListener('abort', onAbort);
           resolve();
         };
         const onAbort = (): void => {
+          clearInterval(keepAlive);
           entry.exited.delete(onExit);
           reject(options.signal?.reason ?? new Error('aborted'));
         };
@@ -335,10 +354,12 @@ export class Runtime {
         await this.#runc.kill(id, 'SIGKILL');
         await this.#waitExited(entry, 30_000);
       }
+      entry.deleting = true;
       this.#unmonitor(entry);
+      await entry.checking;
       await this.#runc.delete(id);
       await unmount(entry.paths.rootfs);
-      await rm(entry.paths.dir, { recursive: true, force: true });
+      await rm(entry.paths.dir, { recursive: true, force: true, maxRetries: 3 });
       this.#entries.delete(id);
       this.#events.next({ type: 'delete', id });
     });
