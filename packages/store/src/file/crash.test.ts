@@ -20,11 +20,12 @@ async function crashRound(dir: string, round: number): Promise<string[]> {
     // sometimes before or during open: a kill in the middle of recovery must be harmless too
     await sleep(Math.random() * 1500);
   } else {
-    while (!out.includes('ready\n')) {
+    // otherwise once writes are flowing (the first acknowledgement), then at a random moment
+    while (!/\n(put|pair) /.test(out)) {
       if (child.exitCode !== null) throw new Error(`writer died: ${stderr}`);
       await sleep(5);
     }
-    await sleep(10 + Math.random() * 300);
+    await sleep(Math.random() * 300);
   }
   child.kill('SIGKILL');
   await closed; // every byte it wrote to the pipe is read by now
@@ -58,8 +59,8 @@ it(`every acknowledged write survives SIGKILL at random moments (${ROUNDS} round
         await store.close();
       }
     }
-    expect(roundsWithWrites).toBeGreaterThanOrEqual(ROUNDS * 0.6); // the kills landed mid-write, not before
-    expect(acked.length).toBeGreaterThan(1000);
+    expect(roundsWithWrites).toBeGreaterThanOrEqual(ROUNDS * 0.8); // the kills landed mid-write, not before
+    expect(acked.length).toBeGreaterThan(200);
     console.log(`crash test: ${acked.length} acknowledged writes over ${roundsWithWrites}/${ROUNDS} rounds with writes`);
   } finally {
     rmSync(dir, { recursive: true, force: true });
