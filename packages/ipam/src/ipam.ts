@@ -267,6 +267,10 @@ export class Ipam {
         state = await this.#load(slot);
       } catch (error) {
         for (const op of batch) op.reject(error);
+        // Do not keep a slot per unknown pool id someone asked for.
+        if (isTsnetError(error, IpamErrorCode.poolNotFound) && slot.queue.length === 0 && this.#slots.get(slot.id) === slot) {
+          this.#slots.delete(slot.id);
+        }
         return;
       }
       const outcomes = batch.map((op) => apply(state, op));
