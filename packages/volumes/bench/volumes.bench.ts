@@ -116,4 +116,4 @@ const figures: BenchFigure[] = [
   { name: 'volumes.copyup_small_files_ms', value: small.ours, unit: 'ms', target: `cp -a: ${small.cp.toFixed(1)} ms (10,000 files, tmpfs)` },
   { name: 'volumes.copyup_1gib_ms', value: big.ours, unit: 'ms', target: `cp -a: ${big.cp.toFixed(1)} ms (1 GiB file, tmpfs)` },
 ];
-reportBench('volumes', figures, join(process.cwd(), 'packages', 'volumes', 'bench', 'results'));
+reportBench('volumes', figures);

@@ -163,4 +163,20 @@ describe('VolumeService', () => {
     expect((await s1.prune({ all: true })).VolumesDeleted).toEqual(['persist']);
     await fileStore.close();
   });
+
+  it('sweeps empty directories left by a create cut short, keeps any holding data', async () => {
+    const { mkdirSync } = await import('node:fs');
+    mkdirSync(join(root, 'volumes/halfmade/_data'), { recursive: true });
+    mkdirSync(join(root, 'volumes/hasdata/_data'), { recursive: true });
+    writeFileSync(join(root, 'volumes/hasdata/_data/f'), 'x');
+    await svc.create({ Name: 'real' });
+    await VolumeService.open({ store, root });
+    expect(readdirSync(join(root, 'volumes')).sort()).toEqual(['hasdata', 'real']);
+  });
+
+  it('undoes the record when the driver cannot create, and the dir when the store refuses', async () => {
+    await store.put('/volumes/volumes/raced', JSON.stringify({ Name: 'raced', Driver: 'local', CreatedAt: '', Labels: {}, Options: {} }));
+    expect(await codeOf(svc.create({ Name: 'raced' }))).toBe('ERR_STORE_CONFLICT'); // another writer got there first
+    expect(existsSync(join(root, 'volumes/raced'))).toBe(false);
+  });
 });

@@ -79,6 +79,7 @@ export class VolumeService {
   static async open(options: VolumeServiceOptions): Promise<VolumeService> {
     const service = new VolumeService(options);
     await service.#load();
+    await service.local.sweep(new Set(service.#volumes.keys()));
     return service;
   }
 
@@ -154,13 +155,17 @@ export class VolumeService {
   async #createNew(record: VolumeRecord): Promise<void> {
     const driver = await this.driver(record.Driver);
     driver.validateOptions(record.Options);
-    // Intent first: a crash after this leaves a record whose data dir the driver makes on mount.
-    await this.#store.put(this.#volumeKey(record.Name), JSON.stringify(record), { expectedRevision: 0 });
-    try {
-      await driver.create(record.Name, record.Options);
-    } catch (error) {
-      await this.#store.delete(this.#volumeKey(record.Name));
-      throw error;
+    // Record and data dir are made side by side (the fsync overlaps the mkdirs). A crash between
+    // leaves either a record whose dir the driver makes again on mount, or an empty dir without a
+    // record, which the next open() sweeps.
+    const [put, made] = await Promise.allSettled([
+      this.#store.put(this.#volumeKey(record.Name), JSON.stringify(record), { expectedRevision: 0 }),
+      driver.create(record.Name, record.Options),
+    ]);
+    if (put.status === 'rejected' || made.status === 'rejected') {
+      if (put.status === 'fulfilled') await this.#store.delete(this.#volumeKey(record.Name));
+      if (made.status === 'fulfilled' && driver === this.local) await this.local.removeIfEmpty(record.Name);
+      throw put.status === 'rejected' ? put.reason : (made as PromiseRejectedResult).reason;
     }
     this.#volumes.set(record.Name, record);
   }

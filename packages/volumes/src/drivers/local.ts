@@ -71,6 +71,30 @@ export class LocalDriver implements VolumeDriver {
     this.#users.delete(name);
   }
 
+  /** Removes the volume's directory if its data dir is empty and unmounted (undoing a create). */
+  async removeIfEmpty(name: string): Promise<boolean> {
+    const data = join(this.volumesDir, name, '_data');
+    if (isMountPoint(data)) return false;
+    const entries = await readdir(data).catch(() => [] as string[]);
+    if (entries.length > 0) return false;
+    await rm(join(this.volumesDir, name), { recursive: true, force: true });
+    return true;
+  }
+
+  /**
+   * At open: directories without a record are leftovers of a create cut short by a crash. Empty
+   * ones go; one holding data is left alone (and returned) — data is never deleted on a guess.
+   */
+  async sweep(known: Set<string>): Promise<string[]> {
+    const names = await readdir(this.volumesDir).catch(() => [] as string[]);
+    const kept: string[] = [];
+    for (const name of names) {
+      if (name.startsWith('.') || known.has(name)) continue;
+      if (!(await this.removeIfEmpty(name))) kept.push(name);
+    }
+    return kept;
+  }
+
   async mount(name: VolumeName, containerId: string, opts: Record<string, string>): Promise<string> {
     const path = this.dataPath(name);
     await mkdir(path, { recursive: true, mode: 0o755 });
