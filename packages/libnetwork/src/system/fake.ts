@@ -24,6 +24,8 @@ export class FakeKernel implements Kernel {
   readonly namespaces = new Map<string, FakeNs>();
   /** Set to make the next matching call fail, for rollback tests: `failOn = 'addVeth'`. */
   failOn: string | undefined;
+  /** Simulates the process dying: every call throws until revived (crash tests). */
+  dead = false;
   #macCounter = 0;
 
   constructor() {
@@ -31,12 +33,25 @@ export class FakeKernel implements Kernel {
   }
 
   async ns(nsPath: string | undefined): Promise<LinkOps> {
-    return this.#ops(nsPath ?? HOST);
+    const ops = this.#ops(nsPath ?? HOST);
+    const guarded = {} as Record<string, unknown>;
+    for (const [name, fn] of Object.entries(ops)) {
+      guarded[name] = (...args: unknown[]) => {
+        this.#alive();
+        return (fn as (...a: unknown[]) => unknown)(...args);
+      };
+    }
+    return guarded as unknown as LinkOps;
+  }
+
+  #alive(): void {
+    if (this.dead) throw new Error('process is dead');
   }
 
   forget(): void {}
 
   createNamedNetns(name: string): string {
+    this.#alive();
     const path = `/run/netns/${name}`;
     if (this.namespaces.has(path)) throw Object.assign(new Error(`netns ${name} exists`), { code: 'EEXIST' });
     const ns = newNs();
@@ -46,6 +61,7 @@ export class FakeKernel implements Kernel {
   }
 
   removeNamedNetns(name: string): void {
+    this.#alive();
     const ns = this.namespaces.get(`/run/netns/${name}`);
     if (!ns) return;
     for (const link of ns.links.values()) this.#dropPeer(link);
@@ -66,6 +82,7 @@ export class FakeKernel implements Kernel {
   }
 
   writeSysctl(nsPath: string | undefined, key: string, value: string): void {
+    this.#alive();
     this.#get(nsPath ?? HOST).sysctl.set(key, value);
   }
 
