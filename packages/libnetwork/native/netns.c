@@ -11,6 +11,7 @@
 #include <netinet/in.h>
 #include <node_api.h>
 #include <sched.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -237,7 +238,7 @@ static int parse_addr(const char *address, int port, struct sockaddr_storage *ss
 
 // Creates, binds (and for TCP, listens on) a socket; must run with the thread in the target ns.
 // Returns fd >= 0 or -1 with *err and *syscall set.
-static int make_socket(int tcp, int family, struct sockaddr_storage *ss, socklen_t len,
+static int make_socket(int tcp, int do_listen, int family, struct sockaddr_storage *ss, socklen_t len,
                        int *err, const char **syscall) {
   int fd = socket(family, (tcp ? SOCK_STREAM : SOCK_DGRAM) | SOCK_CLOEXEC, 0);
   if (fd < 0) {
@@ -246,13 +247,15 @@ static int make_socket(int tcp, int family, struct sockaddr_storage *ss, socklen
     return -1;
   }
   int one = 1;
-  if (tcp && setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one) != 0) {
+  // SO_REUSEADDR lets a listener rebind a port with connections in TIME_WAIT. A reservation
+  // (bound, not listening) goes without it, so that every other bind of the port fails.
+  if (tcp && do_listen && setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one) != 0) {
     *err = errno;
     *syscall = "setsockopt";
   } else if (bind(fd, (struct sockaddr *)ss, len) != 0) {
     *err = errno;
     *syscall = "bind";
-  } else if (tcp && listen(fd, 511) != 0) {
+  } else if (tcp && do_listen && listen(fd, 511) != 0) {
     *err = errno;
     *syscall = "listen";
   } else if (getsockname(fd, (struct sockaddr *)ss, &len) != 0) {
@@ -265,10 +268,10 @@ static int make_socket(int tcp, int family, struct sockaddr_storage *ss, socklen
   return -1;
 }
 
-// socket(path | null, "udp" | "tcp", address, port) -> { fd, port }
+// socket(path | null, "udp" | "tcp", address, port, listen = true) -> { fd, port }
 static napi_value Socket(napi_env env, napi_callback_info info) {
-  size_t argc = 4;
-  napi_value argv[4];
+  size_t argc = 5;
+  napi_value argv[5];
   napi_get_cb_info(env, info, &argc, argv, NULL, NULL);
   char path[512] = "", type[8], address[64];
   int32_t port = 0;
@@ -284,6 +287,12 @@ static napi_value Socket(napi_env env, napi_callback_info info) {
   if (napi_get_value_int32(env, argv[3], &port) != napi_ok || port < 0 || port > 65535) {
     throw_type(env, "port must be an integer from 0 to 65535");
     return NULL;
+  }
+  bool do_listen = true;
+  if (argc >= 5) {
+    napi_valuetype lt;
+    napi_typeof(env, argv[4], &lt);
+    if (lt == napi_boolean) napi_get_value_bool(env, argv[4], &do_listen);
   }
   int tcp = strcmp(type, "tcp") == 0;
   if (!tcp && strcmp(type, "udp") != 0) {
@@ -301,7 +310,7 @@ static napi_value Socket(napi_env env, napi_callback_info info) {
   if (path[0] != '\0' && (saved = enter_ns(env, path)) < 0) return NULL;
   int err = 0;
   const char *syscall = NULL;
-  int fd = make_socket(tcp, family, &ss, len, &err, &syscall);
+  int fd = make_socket(tcp, do_listen, family, &ss, len, &err, &syscall);
   if (saved >= 0) leave_ns(saved);
   if (fd < 0) {
     char where[128];

@@ -13,8 +13,8 @@ export interface NetnsAddon {
   remove(path: string): void;
   /** Calls fn with the calling thread inside the namespace at path, switching back afterwards. */
   run<T>(path: string, fn: () => T): T;
-  /** socket(2) + bind(2) (+ listen(2) for TCP) inside the namespace at path (null: the current one). */
-  socket(path: string | null, type: 'udp' | 'tcp', address: string, port: number): { fd: number; port: number };
+  /** socket(2) + bind(2) (+ listen(2) for TCP unless listen is false) inside the namespace at path (null: the current one). */
+  socket(path: string | null, type: 'udp' | 'tcp', address: string, port: number, listen?: boolean): { fd: number; port: number };
 }
 
 const require = createRequire(import.meta.url);

@@ -40,7 +40,8 @@ setTimeout(() => process.exit(1), 5000).unref();
 
 const selfNs = (): string => readlinkSync('/proc/thread-self/ns/net');
 const netnsList = (): string[] =>
-  (JSON.parse(execFileSync('ip', ['-j', 'netns', 'list'], { encoding: 'utf8' }) || '[]') as { name: string }[]).map((n) => n.name);
+  // stderr ignored: `ip netns list` complains about other suites' entries not mounted in this mount namespace.
+  (JSON.parse(execFileSync('ip', ['-j', 'netns', 'list'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }) || '[]') as { name: string }[]).map((n) => n.name);
 
 describeNetns('netns addon', () => {
   const cleanup: Array<() => void> = [];
@@ -150,6 +151,15 @@ describeNetns('netns addon', () => {
     expect(() => openSocketInNetns(ns.path, { type: 'udp', address: 'nope', port: 1 })).toThrow(
       expect.objectContaining({ code: 'ERR_INVALID_ADDRESS' }),
     );
+  });
+
+  it('can hold a TCP port without listening (a reservation)', () => {
+    const ns = testNs();
+    const { port } = openSocketInNetns(ns.path, { type: 'tcp', address: '0.0.0.0', port: 0, listen: false });
+    expect(ns.sh('ss -Hltn')).not.toContain(`:${port}`);
+    expect(() => openSocketInNetns(ns.path, { type: 'tcp', address: '0.0.0.0', port })).toThrow(expect.objectContaining({ code: 'EADDRINUSE' }));
+    // Connections are refused, not left hanging in a backlog.
+    expect(ns.exec(['busybox', 'nc', '-w', '1', '127.0.0.1', String(port)], { input: '' }).status).not.toBe(0);
   });
 
   it('reads /proc/sys/net as the namespace of the opening thread', () => {

@@ -86,11 +86,17 @@ export interface SocketSpec {
   address: string;
   /** 0 picks an ephemeral port (reported back). */
   port: number;
+  /**
+   * TCP only: listen(2) after bind (default true). false makes a bound, non-listening socket
+   * without SO_REUSEADDR — it holds the port (a port reservation: every other bind of it fails
+   * with EADDRINUSE) without accepting connections.
+   */
+  listen?: boolean;
 }
 
 /**
  * Opens a socket inside the namespace at nsPath (undefined: the current one), bound to
- * address:port, listening when TCP (SO_REUSEADDR set), close-on-exec. Returns the fd and the bound
+ * address:port, listening when TCP (unless `listen: false`; SO_REUSEADDR set), close-on-exec. Returns the fd and the bound
  * port; Node adopts it with `dgram.createSocket(...).bind({ fd })` or `net.createServer().listen({ fd })`.
  */
 export function openSocketInNetns(nsPath: string | undefined, spec: SocketSpec): { fd: number; port: number } {
@@ -104,7 +110,7 @@ export function openSocketInNetns(nsPath: string | undefined, spec: SocketSpec):
   if (!Number.isInteger(spec.port) || spec.port < 0 || spec.port > 65535) {
     throw invalid('ERR_INVALID_PORT', `invalid port ${String(spec.port)}: use 0-65535`);
   }
-  return addon().socket(nsPath ?? null, spec.type, spec.address, spec.port);
+  return addon().socket(nsPath ?? null, spec.type, spec.address, spec.port, spec.listen ?? true);
 }
 
 /**
