@@ -1,5 +1,5 @@
 import { createSocket, type RemoteInfo, type Socket as UdpSocket } from 'node:dgram';
-import { connect, isIPv6 } from 'node:net';
+import { connect, isIPv6, type Socket } from 'node:net';
 import { RCODE } from './dns2.js';
 import { errorResponse } from './wire.js';
 
@@ -36,7 +36,8 @@ interface Exchange {
 }
 
 export class Forwarder {
-  #upstreams: Required<Upstream>[] = [];
+  #upstreams: (Required<Upstream> & { family: 'udp4' | 'udp6' })[] = [];
+  readonly #tcpSockets = new Set<Socket>();
   readonly #timeoutMs: number;
   readonly #maxPending: number;
   readonly #pending = new Map<number, Exchange>();
@@ -52,11 +53,13 @@ export class Forwarder {
   }
 
   get upstreams(): Required<Upstream>[] {
-    return this.#upstreams.map((u) => ({ ...u }));
+    return this.#upstreams.map((u) => ({ address: u.address, port: u.port }));
   }
 
   setUpstreams(list: readonly Upstream[]): void {
-    this.#upstreams = list.slice(0, MAX_UPSTREAMS).map((u) => ({ address: u.address, port: u.port ?? 53 }));
+    this.#upstreams = list.slice(0, MAX_UPSTREAMS).map((u) => ({
+      address: u.address, port: u.port ?? 53, family: isIPv6(u.address) ? 'udp6' : 'udp4',
+    }));
   }
 
   /** Queries being forwarded right now. */
@@ -102,7 +105,7 @@ export class Forwarder {
     return errorResponse(query, qEnd, RCODE.SERVFAIL);
   }
 
-  #udp(up: Required<Upstream>, query: Buffer, qEnd: number): Promise<Buffer | null> {
+  #udp(up: Required<Upstream> & { family: 'udp4' | 'udp6' }, query: Buffer, qEnd: number): Promise<Buffer | null> {
     return new Promise((resolve) => {
       const id = this.#freeId();
       query.writeUInt16BE(id, 0);
@@ -122,8 +125,10 @@ export class Forwarder {
       const question = questionOf(query, qEnd);
       const id = query.readUInt16BE(0);
       const sock = connect({ host: up.address, port: up.port });
+      this.#tcpSockets.add(sock);
       let buf = Buffer.alloc(0);
       const finish = (resp: Buffer | null): void => {
+        this.#tcpSockets.delete(sock);
         sock.destroy();
         resolve(resp);
       };
@@ -145,8 +150,8 @@ export class Forwarder {
     });
   }
 
-  #socket(up: Required<Upstream>): UdpSocket {
-    const family = isIPv6(up.address) ? 'udp6' : 'udp4';
+  #socket(up: { family: 'udp4' | 'udp6' }): UdpSocket {
+    const family = up.family;
     let sock = this.#sockets[family];
     if (!sock) {
       sock = createSocket(family);
@@ -203,6 +208,7 @@ export class Forwarder {
     if (this.#timer) clearInterval(this.#timer);
     this.#timer = undefined;
     for (const s of Object.values(this.#sockets)) s.close();
+    for (const s of this.#tcpSockets) s.destroy();
     this.#sockets = {};
   }
 }
