@@ -2,7 +2,7 @@ import { closeSync, constants, ftruncateSync, fsyncSync, mkdirSync, openSync, re
 import { ftruncate } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { promisify } from 'node:util';
-import type { TsnetError } from '@tsnet/errors';
+import { runAll, type TsnetError } from '@tsnet/errors';
 import { StateStore } from '../base.js';
 import { storeIoFailed } from '../errors.js';
 import type { Operation, Store, WatchEvent } from '../types.js';
@@ -154,12 +154,13 @@ class FileStore extends StateStore {
 
   protected async release(): Promise<void> {
     await this.#writer;
-    try {
-      if (this.#failure === undefined) ftruncateSync(this.#walFd, this.#walSize); // drop the preallocated zeros
-    } finally {
-      closeSync(this.#walFd);
-    }
-    this.#lock.release();
+    await runAll(`closing ${this.label}`, [
+      () => {
+        if (this.#failure === undefined) ftruncateSync(this.#walFd, this.#walSize); // drop the preallocated zeros
+      },
+      () => closeSync(this.#walFd),
+      () => this.#lock.release(),
+    ]);
   }
 
   async #writeLoop(): Promise<void> {
