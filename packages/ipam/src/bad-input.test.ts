@@ -79,5 +79,6 @@ describe('default-address-pools validation', () => {
       .rejects.toMatchObject({ code: E.invalidCidr, message: expect.stringContaining('172.80.0.0/16') });
     await expect(Ipam.open({ store: new MemoryStore(), defaultPools: [{ base: '172.80.0.0/16', size: 12 }] }))
       .rejects.toMatchObject({ code: E.invalidRequest, message: expect.stringContaining('12') });
+    await expect(Ipam.open({ store: new MemoryStore(), prefix: 'ipam' })).rejects.toMatchObject({ code: E.invalidRequest, message: expect.stringContaining('"ipam"') });
   });
 });

@@ -1,4 +1,4 @@
-import { conflict, internal, isTsnetError, notFound, unavailable } from '@tsnet/errors';
+import { conflict, internal, invalid, isTsnetError, notFound, unavailable } from '@tsnet/errors';
 import type { Store } from '@tsnet/store';
 import { type Cidr, formatAddress, formatCidr, parseAddress } from './addr.js';
 import { IpamErrorCode } from './errors.js';
@@ -82,6 +82,9 @@ export class Ipam {
 
   static async open(options: IpamOptions): Promise<Ipam> {
     const prefix = options.prefix ?? '/ipam/';
+    if (typeof prefix !== 'string' || !prefix.startsWith('/')) {
+      throw invalid(IpamErrorCode.invalidRequest, `ipam store prefix ${JSON.stringify(prefix)} must start with "/"`, { details: { value: prefix } });
+    }
     const defaults = parseDefaultPools(options.defaultPools ?? DOCKER_DEFAULT_POOLS);
     const ipam = new Ipam(options.store, prefix.endsWith('/') ? prefix : `${prefix}/`, defaults);
     // Read both indexes now so a store this version cannot read fails at open, not mid-request.
