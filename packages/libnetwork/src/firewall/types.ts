@@ -111,6 +111,8 @@ export interface Firewall {
   /** Inside a sandbox namespace: 127.0.0.11:53 (udp/tcp) → 127.0.0.11:<port>, replies SNATed back to :53. */
   applySandboxResolver(nsPath: string, ports: ResolverPorts): Promise<void>;
   removeSandboxResolver(nsPath: string): Promise<void>;
+  /** Ends helper processes (the nftables backend keeps an `nft -i` coprocess). Idle ones never keep Node alive. */
+  close?(): void;
 }
 
 export interface CreateFirewallOptions {
