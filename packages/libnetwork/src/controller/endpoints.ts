@@ -138,11 +138,11 @@ export async function connect(core: Core, networkRef: string, sandboxRef: string
 async function allocateAddresses(core: Core, network: NetworkRecord, endpoint: EndpointRecord, allocations: AddressIntent[]): Promise<void> {
   for (const pool of network.pools) {
     const wanted = pool.family === 4 ? endpoint.requestedIpv4 : endpoint.requestedIpv6;
-    const a: AddressIntent = { poolId: pool.poolId, ...(wanted ? { address: wanted } : {}) };
-    allocations.push(a);
     const got = await core.ipam.requestAddress(pool.poolId, wanted ? { address: wanted } : {});
-    a.address = plainIp(got.address);
-    const cidr = `${a.address}/${pool.pool.split('/')[1]}`;
+    // Recorded only once ipam said yes: a refused `--ip` must never release the holder's address.
+    const address = plainIp(got.address);
+    allocations.push({ poolId: pool.poolId, address });
+    const cidr = `${address}/${pool.pool.split('/')[1]}`;
     if (pool.family === 4) endpoint.ipv4 = cidr;
     else endpoint.ipv6 = cidr;
   }
