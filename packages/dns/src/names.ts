@@ -10,7 +10,8 @@ import { invalid } from '@tsnet/errors';
 /** A lower-cased, dot-free-at-the-end DNS name ("web.mynet"), validated. */
 export type DnsName = string & { readonly __brand: 'DnsName' };
 
-const LABEL = /^[a-z0-9_]([a-z0-9_-]{0,61}[a-z0-9_])?$/;
+// Letters, digits, '-' and '_' (Docker names allow '_' and a trailing '-'; both travel fine in DNS).
+const LABEL = /^[a-z0-9_-]{1,63}$/;
 
 /** Lower-cases, drops one trailing dot, checks RFC 1035 lengths (labels ≤ 63, name ≤ 253). */
 export function parseName(input: string): DnsName {

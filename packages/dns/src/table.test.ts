@@ -58,7 +58,8 @@ describe('RecordTable', () => {
   });
 
   it.each([
-    ['bad label', { names: ['-web'], addresses: ['10.0.0.2'] }, 'ERR_DNS_INVALID_NAME'],
+    ['bad label', { names: ['we b'], addresses: ['10.0.0.2'] }, 'ERR_DNS_INVALID_NAME'],
+    ['empty label', { names: ['web..net'], addresses: ['10.0.0.2'] }, 'ERR_DNS_INVALID_NAME'],
     ['empty name', { names: [''], addresses: ['10.0.0.2'] }, 'ERR_DNS_INVALID_NAME'],
     ['label over 63', { names: ['a'.repeat(64)], addresses: ['10.0.0.2'] }, 'ERR_DNS_INVALID_NAME'],
     ['no names', { names: [], addresses: ['10.0.0.2'] }, 'ERR_DNS_INVALID_RECORD'],

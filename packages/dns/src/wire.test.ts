@@ -78,6 +78,16 @@ describe('buildResponse', () => {
     expect(big.readUInt16BE(big.length - 11 + 1)).toBe(41);
   });
 
+  it('answers an unknown EDNS version with BADVERS and no records (RFC 6891 6.1.3)', () => {
+    const msg = encodeQuery({ id: 1, name: 'web', type: 1, edns: 1232 });
+    msg[msg.length - 5] = 1; // OPT version 1
+    const q = newParsedQuery();
+    parseQuery(msg, q);
+    const r = buildResponse(msg, q, 0, rrs(1), 1232);
+    expect(r.readUInt16BE(6)).toBe(0);
+    expect(r[r.length - 6]).toBe(1); // extended rcode 1 << 4 | 0 = 16 (BADVERS)
+  });
+
   it('shuffles: every holder comes first sometimes', () => {
     const set = rrs(3);
     const msg = encodeQuery({ id: 1, name: 'svc', type: 1 });
