@@ -15,3 +15,5 @@ export type {
   ImageInspect,
   ImageDeleteItem,
 } from './types.js';
+export { containerProcess, resolveUser, mergeEnvLists, DEFAULT_PATH } from './process.js';
+export type { ProcessOverrides } from './process.js';
