@@ -40,8 +40,11 @@ export async function lockDirectory(dir: string): Promise<DirectoryLock> {
     release() {
       if (!held) return;
       held = false;
-      ftruncateSync(fd, 0);
-      closeSync(fd); // the last descriptor of the description: the kernel drops the lock
+      try {
+        ftruncateSync(fd, 0); // no holder to name any more
+      } finally {
+        closeSync(fd); // the last descriptor of the description: the kernel drops the lock
+      }
     },
   };
 }
