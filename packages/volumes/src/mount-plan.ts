@@ -89,9 +89,13 @@ export class MountPlan {
         await service.addRef(m.name, this.containerId);
       } else {
         const labels = m.anonymous ? { ...m.volumeLabels, [ANONYMOUS_LABEL]: '' } : m.volumeLabels;
-        await service.create({ Name: m.name, Driver: m.driver, DriverOpts: m.volumeOptions, Labels: labels }, { ref: this.containerId });
+        await service.create({ Name: m.name, ...(m.driver ? { Driver: m.driver } : {}), DriverOpts: m.volumeOptions, Labels: labels }, { ref: this.containerId });
       }
-      m.source = (await service.get(m.name)).Mountpoint;
+      const volume = await service.get(m.name);
+      m.source = volume.Mountpoint;
+      m.driver = volume.Driver;
+      // daemon setBindModeIfNull: local volumes show mode "z" in inspect.
+      if (m.driver === 'local' && m.mode === '' && m.origin !== 'volumes-from') m.mode = 'z';
     }
   }
 

@@ -1,6 +1,11 @@
 import { describe, expect, it } from 'vitest';
 import { isTsnetError } from '@tsnet/errors';
-import { planMounts } from './mount-plan.js';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { MemoryStore } from '@tsnet/store';
+import { MountPlan, planMounts } from './mount-plan.js';
+import { VolumeService } from './service.js';
 import { planMountRecords, sortMounts } from './plan.js';
 import type { MountRecord } from './spec/types.js';
 
@@ -87,12 +92,22 @@ describe('planMountRecords', () => {
     expect(sortMounts([{ destination: '/x/y' }, { destination: '/x' }]).map((m) => m.destination)).toEqual(['/x', '/x/y']);
   });
 
-  it('sets driver and Docker\'s "z" mode for local volumes, the volume driver for -v volumes', () => {
+  it('uses an existing volume whatever its driver unless one is named', async () => {
+    const root = mkdtempSync(join(tmpdir(), 'tsnet-plan-'));
+    const svc = await VolumeService.open({ store: new MemoryStore(), root, drivers: [{ ...svc0(root), name: 'other' }] });
+    await svc.create({ Name: 'theirs', Driver: 'other' });
+    const plan = planMounts({ containerId: 'c', binds: ['theirs:/a'] });
+    await plan.register(svc);
+    expect(plan.mounts[0]).toMatchObject({ driver: 'other', mode: '' });
+    rmSync(root, { recursive: true, force: true });
+  });
+
+  it('sets the volume driver for -v volumes, never binds', () => {
     const d = byDest(planMountRecords({ containerId: 'c', binds: ['v1:/a', '/h:/b'], mounts: [{ Type: 'volume', Source: 'v2', Target: '/c', VolumeOptions: { DriverConfig: { Name: 'x' } } }], volumeDriver: 'loc' }));
     expect(d['/a']).toMatchObject({ driver: 'loc', mode: '' });
     expect(d['/b']).toMatchObject({ driver: '', mode: '' });
     expect(d['/c']).toMatchObject({ driver: 'x' });
-    expect(byDest(planMountRecords({ containerId: 'c', binds: ['v1:/a'] }))['/a']).toMatchObject({ driver: 'local', mode: 'z' });
+    expect(byDest(planMountRecords({ containerId: 'c', binds: ['v1:/a'] }))['/a']).toMatchObject({ driver: '', mode: '' }); // decided at register
   });
 });
 
@@ -103,15 +118,30 @@ describe('planMounts', () => {
     expect(codeOf(() => planMounts({ containerId: 'c', shmSize: -1 }))).toBe('ERR_SHM_SIZE_INVALID');
   });
 
-  it('round-trips through toJSON/restore and shows Docker inspect Mounts', () => {
+  it('round-trips through toJSON/restore and shows Docker inspect Mounts', async () => {
     const plan = planMounts({ containerId: 'c', binds: ['/h:/b:ro', 'v1:/v'], tmpfs: { '/run': '' }, mounts: [{ Type: 'tmpfs', Target: '/t' }] });
+    const root = mkdtempSync(join(tmpdir(), 'tsnet-plan-'));
+    await plan.register(await VolumeService.open({ store: new MemoryStore(), root }));
     const json = JSON.parse(JSON.stringify(plan.toJSON()));
+    expect(MountPlan.restore(json).toJSON()).toEqual(plan.toJSON());
     expect(json.mounts).toHaveLength(4);
     const inspect = plan.inspectMounts();
     expect(inspect).toEqual([
       { Type: 'bind', Source: '/h', Destination: '/b', Mode: 'ro', RW: false, Propagation: 'rprivate' },
       { Type: 'tmpfs', Source: '', Destination: '/t', Mode: '', RW: true, Propagation: '' },
-      { Type: 'volume', Name: 'v1', Source: '', Destination: '/v', Driver: 'local', Mode: 'z', RW: true, Propagation: '' },
+      { Type: 'volume', Name: 'v1', Source: join(root, 'volumes/v1/_data'), Destination: '/v', Driver: 'local', Mode: 'z', RW: true, Propagation: '' },
     ]);
+    rmSync(root, { recursive: true, force: true });
   });
 });
+
+/** A driver that behaves like local under another name. */
+function svc0(root: string) {
+  return {
+    name: 'other', scope: 'local' as const,
+    validateOptions: () => undefined,
+    create: async () => undefined, remove: async () => undefined,
+    mount: async () => root, unmount: async () => undefined,
+    path: async () => root, usage: async () => 0,
+  };
+}

@@ -85,7 +85,10 @@ export function planMountRecords(input: PlanInput): MountRecord[] {
   return sortMounts([...byDest.values()].map((r) => finishVolume(r, input.volumeDriver)));
 }
 
-/** Names anonymous volumes, checks names, fills the default driver and Docker's "z" mode. */
+/**
+ * Names anonymous volumes and checks names. The driver stays '' unless asked for: an existing
+ * volume is then used whatever its driver (Docker's behaviour), a new one gets `local`.
+ */
 function finishVolume(r: MountRecord, volumeDriver: string | undefined): MountRecord {
   if (r.type !== 'volume' || r.origin === 'volumes-from') return r;
   const out = { ...r };
@@ -95,9 +98,7 @@ function finishVolume(r: MountRecord, volumeDriver: string | undefined): MountRe
   } else {
     parseVolumeName(out.name);
   }
-  out.driver = out.driver || volumeDriver || 'local';
-  // daemon setBindModeIfNull: local volumes show mode "z" in inspect.
-  if (out.driver === 'local' && out.mode === '') out.mode = 'z';
+  out.driver = out.driver || volumeDriver || '';
   return out;
 }
 
