@@ -168,7 +168,7 @@ export class IptablesFirewall implements Firewall {
     });
   }
 
-  apply(state: FirewallState): Promise<void> {
+  async apply(state: FirewallState): Promise<void> {
     return this.#reconcile(renderIptables(state), false);
   }
 
@@ -190,7 +190,7 @@ export class IptablesFirewall implements Firewall {
     });
   }
 
-  drift(state: FirewallState): Promise<Drift> {
+  async drift(state: FirewallState): Promise<Drift> {
     const rules = renderIptables(state);
     return this.#serial(async () => {
       const view = await this.#read();

@@ -39,7 +39,7 @@ export class NftFirewall implements Firewall {
     return parseNftListing(text, (t) => OUR_TABLE.test(t));
   }
 
-  apply(state: FirewallState): Promise<void> {
+  async apply(state: FirewallState): Promise<void> {
     const desired = renderNft(state);
     return this.#serial(async () => {
       const fromCache = this.#view !== undefined;
@@ -114,7 +114,7 @@ export class NftFirewall implements Firewall {
     });
   }
 
-  drift(state: FirewallState): Promise<Drift> {
+  async drift(state: FirewallState): Promise<Drift> {
     const desired = renderNft(state);
     return this.#serial(async () => {
       const view = viewFromListing(await this.#listing());
