@@ -49,6 +49,11 @@ export type WatchEvent =
   | { type: 'put'; key: string; value: string; modRevision: number; prevValue?: string }
   | { type: 'delete'; key: string; modRevision: number; prevValue?: string };
 
+/**
+ * Keys and prefixes start with '/' (ERR_STORE_INVALID_KEY otherwise). A write's promise resolves
+ * once it is committed (for the file store: fdatasync'd); reads see every applied write, which in
+ * the file store may include one whose fsync is still in flight (see the README).
+ */
 export interface Store {
   get(key: string): Promise<Entry | undefined>;
   /** Returns the new modRevision of the key. */
