@@ -139,6 +139,12 @@ describe('DnsServer', () => {
     expect(server.listeners.length).toBe(1);
   });
 
+  it('rejects an upstream that is not an IP address, opening nothing', async () => {
+    await expect(server.listen({ address: '127.0.0.1', port: 0, upstreams: [{ address: 'dns.example' }] }))
+      .rejects.toMatchObject({ code: 'ERR_DNS_INVALID_UPSTREAM' });
+    expect(server.listeners.length).toBe(0);
+  });
+
   it('closes: sockets released, port reusable', async () => {
     const l = await server.listen({ address: '127.0.0.1', port: 0 });
     const port = l.address.udpPort;

@@ -89,6 +89,7 @@ export class DnsListener {
   #tcp: TcpServer | undefined;
   readonly #conns = new Set<Socket>();
   #closed = false;
+  #address = { address: '', udpPort: 0, tcpPort: 0 };
   readonly #stats: ListenerStats = { queries: 0, answered: 0, forwarded: 0, errors: 0, dropped: 0 };
 
   constructor(table: RecordTable, o: ListenerOptions, onClose: () => void) {
@@ -125,9 +126,7 @@ export class DnsListener {
 
   /** Where the sockets are bound (ports are the real ones, also for adopted sockets). */
   get address(): { address: string; udpPort: number; tcpPort: number } {
-    const u = this.#udp!.address();
-    const t = this.#tcp!.address();
-    return { address: u.address, udpPort: u.port, tcpPort: typeof t === 'object' && t ? t.port : 0 };
+    return { ...this.#address };
   }
 
   stats(): ListenerStats & { tcpConnections: number; forwardsInFlight: number } {
@@ -148,6 +147,8 @@ export class DnsListener {
       throw err;
     }
     const udp = this.#udp!;
+    const t = this.#tcp!.address();
+    this.#address = { address: udp.address().address, udpPort: udp.address().port, tcpPort: typeof t === 'object' && t ? t.port : 0 };
     udp.on('message', (msg, rinfo) => {
       const r = this.#answer(msg, false);
       if (r === FORWARD) {
