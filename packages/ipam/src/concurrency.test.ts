@@ -85,6 +85,20 @@ describe('several Ipam instances over one store', () => {
     await a!.releasePool(poolId);
     await expect(b!.requestAddress(poolId)).rejects.toMatchObject({ code: 'ERR_IPAM_POOL_NOT_FOUND' });
   });
+
+  it('a refusal computed from a stale cached index is re-checked against the store', async () => {
+    const store = new MemoryStore();
+    const a = await Ipam.open({ store, defaultPools: [{ base: '10.41.0.0/23', size: 24 }] });
+    const first = await a.requestPool({ pool: '10.40.0.0/24' });
+    await a.requestPool();
+    await a.requestPool();
+    const b = await Ipam.open({ store, defaultPools: [{ base: '10.41.0.0/23', size: 24 }] }); // caches all three
+    await a.releasePool(first.poolId);
+    await a.releasePool('LocalDefault/10.41.1.0/24');
+    expect((await b.requestPool({ pool: '10.40.0.0/24' })).poolId).toBe(first.poolId); // not "overlaps"
+    expect((await b.requestPool()).pool).toBe('10.41.1.0/24'); // not "no available pool"
+    await expect(a.requestPool({ pool: '10.40.0.0/16' })).rejects.toMatchObject({ code: 'ERR_IPAM_POOL_OVERLAP' });
+  });
 });
 
 describe('several processes over one file store', () => {

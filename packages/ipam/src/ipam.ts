@@ -1,6 +1,6 @@
 import { conflict, internal, invalid, isTsnetError, notFound, unavailable } from '@tsnet/errors';
 import type { Store } from '@tsnet/store';
-import { type Cidr, formatAddress, formatCidr, parseAddress } from './addr.js';
+import { type Cidr, endOf, formatAddress, formatCidr, parseAddress } from './addr.js';
 import { IpamErrorCode } from './errors.js';
 import { DOCKER_DEFAULT_POOLS, type DefaultPool, findOverlap, type ParsedDefaultPool, parseDefaultPools, pickSubnet } from './picker.js';
 import { type AllocateRequest, PoolState, type PoolRecord } from './pool.js';
@@ -147,9 +147,18 @@ export class Ipam {
 
   async #createPool(p: ParsedPoolRequest): Promise<RequestPoolResult> {
     for (let attempt = 0; ; attempt += 1) {
+      const cached = this.#spaces.has(p.space);
       const index = await this.#space(p.space);
-      const cidr = p.pool ?? this.#pick(p, index);
-      if (p.pool !== undefined) this.#checkOverlap(p.pool, index);
+      let cidr: Cidr;
+      try {
+        cidr = p.pool ?? this.#pick(p, index);
+        if (p.pool !== undefined) this.#checkOverlap(p.pool, index);
+      } catch (error) {
+        // Refused from a cached index: another writer may have released pools since; re-check.
+        if (!cached) throw error;
+        this.#spaces.delete(p.space);
+        continue;
+      }
       const state = new PoolState({
         space: p.space, pool: cidr, ...(p.subPool === undefined ? {} : { subPool: p.subPool }),
         serial: p.options[SERIAL_OPTION] === 'true', options: p.options,
@@ -189,7 +198,7 @@ export class Ipam {
   }
 
   #checkOverlap(pool: Cidr, index: SpaceIndex): void {
-    const hit = findOverlap(index.taken(pool.v6), pool.base, pool.base + (1n << BigInt((pool.v6 ? 128 : 32) - pool.prefix)) - 1n);
+    const hit = findOverlap(index.taken(pool.v6), pool.base, endOf(pool));
     if (hit !== undefined) {
       throw conflict(IpamErrorCode.poolOverlap, `subnet ${formatCidr(pool)} overlaps pool ${hit.id}`,
         { details: { value: formatCidr(pool), poolId: hit.id } });
