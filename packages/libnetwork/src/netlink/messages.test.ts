@@ -40,6 +40,15 @@ describe('links', () => {
     expect(top.has(IFLA.NET_NS_FD)).toBe(false); // this end stays here
   });
 
+  it('created up and enslaved: ifi_flags/ifi_change and IFLA_MASTER; the peer stays down', () => {
+    const body = newLinkBody({ name: 'v0', up: true, masterIndex: 9 }, { kind: 'veth', peerName: 'eth0' });
+    expect(body.readUInt32LE(8)).toBe(1);
+    expect(body.readUInt32LE(12)).toBe(1);
+    expect(parseNlas(body.subarray(16)).get(IFLA.MASTER)!.readUInt32LE(0)).toBe(9);
+    const peer = decodeLinkInfo(body).data.get(1)!;
+    expect(peer.readUInt32LE(12)).toBe(0);
+  });
+
   it('bridge: kind only', () => {
     const body = newLinkBody({ name: 'br0', mac: '02:00:00:00:00:01' }, { kind: 'bridge' });
     expect(decodeLinkInfo(body)).toEqual({ kind: 'bridge', data: new Map() });

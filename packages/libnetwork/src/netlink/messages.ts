@@ -88,6 +88,10 @@ export interface CommonLinkSpec {
   name: string;
   mtu?: number;
   mac?: string;
+  /** Created administratively up (ifi_flags), saving a separate RTM_SETLINK. */
+  up?: boolean;
+  /** Index of the master (bridge) to enslave it to at creation (IFLA_MASTER). */
+  masterIndex?: number;
 }
 
 export type MacvlanMode = 'private' | 'vepa' | 'bridge' | 'passthru' | 'source';
@@ -127,6 +131,8 @@ function infoData(spec: LinkKindSpec): Buffer[] {
     case 'veth': {
       // VETH_INFO_PEER carries a whole ifinfomsg + attributes for the other end; with
       // IFLA_NET_NS_FD the peer is born inside that namespace, under its final name.
+      // (The peer cannot be created up: the kernel configures it before the pair is linked, and
+      // opening a veth without its peer fails with ENOTCONN.)
       const peer = [ifinfomsg(), ...commonAttrs({ name: spec.peerName, ...opt('mtu', spec.peerMtu), ...opt('mac', spec.peerMac) })];
       if (spec.peerNsFd !== undefined) peer.push(nlaU32(IFLA.NET_NS_FD, spec.peerNsFd));
       return [nla(VETH_INFO_PEER, Buffer.concat(peer))];
@@ -175,7 +181,8 @@ export function linkInfo(spec: LinkKindSpec): Buffer {
 
 /** RTM_NEWLINK body: ifinfomsg + name/mtu/mac + parent (IFLA_LINK) + netns + linkinfo. */
 export function newLinkBody(common: CommonLinkSpec, spec: LinkKindSpec, nsFd?: number): Buffer {
-  const parts = [ifinfomsg(), ...commonAttrs(common)];
+  const parts = [common.up ? ifinfomsg({ flags: IFF_UP, change: IFF_UP }) : ifinfomsg(), ...commonAttrs(common)];
+  if (common.masterIndex !== undefined) parts.push(nlaU32(IFLA.MASTER, common.masterIndex));
   if (spec.kind === 'macvlan' || spec.kind === 'ipvlan') parts.push(nlaU32(IFLA.LINK, spec.parentIndex));
   if (nsFd !== undefined) parts.push(nlaU32(IFLA.NET_NS_FD, nsFd));
   parts.push(linkInfo(spec));

@@ -49,6 +49,18 @@ describeNetns('netlink', () => {
     expect(await nl.removeLink('vethab12cd3')).toBe(false);
   });
 
+  it('creates a veth up and enslaved in one request', async () => {
+    const host = testNs();
+    const box = testNs();
+    const nl = await Netlink.forNamespace(host.path);
+    await nl.addBridge({ name: 'br1', up: true });
+    expect(link(host, 'br1')!.flags).toContain('UP');
+    await nl.addVeth({ name: 'vethup0', peerName: 'eth0', peerNsPath: box.path, master: 'br1', up: true });
+    expect(link(host, 'vethup0')).toMatchObject({ master: 'br1', flags: expect.arrayContaining(['UP']) });
+    expect(link(box, 'eth0')!.flags).not.toContain('UP');
+    await expect(nl.addVeth({ name: 'vethup1', peerName: 'p1', master: 'nobr' })).rejects.toMatchObject({ code: 'ERR_LINK_NOT_FOUND' });
+  });
+
   it('removes many links in one batch (device group), missing ones fine', async () => {
     const host = testNs();
     const box = testNs();

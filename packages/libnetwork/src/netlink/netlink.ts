@@ -4,7 +4,7 @@ import type { rt } from 'netlink';
 import { checkIfName, checkMtu, macToBytes, nla, nlaString, nlaU32 } from './codec.js';
 import { isNetlinkError, missingLinkKind } from './errors.js';
 import { NeighbourOps } from './neighbours.js';
-import { IFF_UP, IFLA, NLM_F, RTM, SKIP_STATS, hairpinBody, ifinfomsg, linkByNameBody, newLinkBody, type LinkKindSpec } from './messages.js';
+import { IFF_UP, IFLA, NLM_F, RTM, SKIP_STATS, hairpinBody, ifinfomsg, linkByNameBody, newLinkBody, type CommonLinkSpec, type LinkKindSpec } from './messages.js';
 import { toLink } from './parse.js';
 import { RtSocket } from './socket.js';
 import type { BridgeSpec, IpvlanSpec, Link, MacvlanSpec, VethSpec, VxlanSpec } from './types.js';
@@ -109,8 +109,10 @@ export class Netlink extends NeighbourOps {
   /** A veth pair; with peerNsPath the peer is born inside that namespace under its final name. */
   async addVeth(o: VethSpec): Promise<void> {
     checkIfName(o.peerName, 'veth peer name');
+    const masterIndex = o.master === undefined ? undefined : await this.index(o.master, 'master');
+    const common = { ...o, ...(masterIndex === undefined ? {} : { masterIndex }) };
     await withNsFd(o.peerNsPath, (peerNsFd) =>
-      this.#newLink(o, {
+      this.#newLink(common, {
         kind: 'veth',
         peerName: o.peerName,
         ...(o.peerMac === undefined ? {} : { peerMac: o.peerMac }),
@@ -151,7 +153,7 @@ export class Netlink extends NeighbourOps {
     });
   }
 
-  async #newLink(common: { name: string; mtu?: number; mac?: string }, spec: LinkKindSpec, nsFd?: number): Promise<void> {
+  async #newLink(common: CommonLinkSpec, spec: LinkKindSpec, nsFd?: number): Promise<void> {
     const body = newLinkBody(common, spec, nsFd);
     try {
       await this.sock.ack(RTM.NEWLINK, body, NLM_F.CREATE | NLM_F.EXCL, 'RTM_NEWLINK', `${spec.kind} "${common.name}"`);

@@ -130,12 +130,18 @@ export interface VethSpec {
   mtu?: number;
   mac?: string;
   peerMac?: string;
+  /** Bring this end up at creation (one request instead of two). */
+  up?: boolean;
+  /** Enslave this end to a bridge at creation (IFLA_MASTER). */
+  master?: string;
 }
 
 export interface BridgeSpec {
   name: string;
   mtu?: number;
   mac?: string;
+  /** Bring it up at creation. */
+  up?: boolean;
 }
 
 export interface MacvlanSpec {
