@@ -2,7 +2,6 @@ import { conflict, invalid } from '@tsnet/errors';
 import type { EndpointRecord, SandboxRecord } from '../model/types.js';
 import { sandboxFilePaths, type SandboxFiles } from '../resolver/files.js';
 import { EMBEDDED_DNS_IP } from '../resolver/resolvconf.js';
-import type { Controller } from './controller.js';
 import type { Core } from './core.js';
 import type { ConnectOptions } from './endpoints.js';
 import { refreshSandboxFiles, sandboxDir, sandboxEndpoints } from './sandboxes.js';
@@ -18,16 +17,24 @@ export interface EmbeddedResolverSockets {
   upstreams: string[];
 }
 
+/** The controller operations a handle delegates to (an interface, so the two modules do not import each other). */
+export interface SandboxOwner {
+  connect(network: string, sandbox: string, opts?: ConnectOptions): Promise<EndpointRecord>;
+  disconnect(network: string, sandbox: string): Promise<EndpointRecord>;
+  deleteSandbox(ref: string, containerId?: string): Promise<boolean>;
+  mutate<T>(fn: () => Promise<T>): Promise<T>;
+}
+
 /**
  * A handle on one sandbox (a network namespace with its endpoints and resolver files). It reads
  * the controller's current record on every call, so a handle never goes stale.
  */
 export class Sandbox {
   readonly id: string;
-  readonly #controller: Controller;
+  readonly #controller: SandboxOwner;
   readonly #core: Core;
 
-  constructor(controller: Controller, core: Core, id: string) {
+  constructor(controller: SandboxOwner, core: Core, id: string) {
     this.#controller = controller;
     this.#core = core;
     this.id = id;

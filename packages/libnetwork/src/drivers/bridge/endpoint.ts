@@ -1,6 +1,10 @@
+import { conflict } from '@tsnet/errors';
 import type { EndpointRecord, NetworkRecord, SandboxRecord } from '../../model/types.js';
 import type { DriverContext, JoinTarget } from '../types.js';
 import type { BridgeConfig } from './config.js';
+
+/** linux/net/bridge/br_private.h: BR_PORT_BITS 10. */
+export const BR_MAX_PORTS = 1024;
 
 /**
  * Joining is one veth pair: the host side (`veth` + 7 hex) enslaved to the bridge, the peer created
@@ -16,7 +20,16 @@ export async function joinBridge(ctx: DriverContext, network: NetworkRecord, end
     mtu: config.mtu,
     peerMac: endpoint.macAddress,
   });
-  await ctx.host.setMaster(endpoint.hostIfName, config.bridgeName);
+  try {
+    await ctx.host.setMaster(endpoint.hostIfName, config.bridgeName);
+  } catch (error) {
+    // br_add_if refuses a port past BR_MAX_PORTS (1 << BR_PORT_BITS = 1024) with EXFULL.
+    if ((error as { code?: string }).code !== 'EXFULL') throw error;
+    throw conflict('ERR_BRIDGE_FULL', `bridge ${config.bridgeName} of network "${network.name}" is full: the kernel allows at most ${BR_MAX_PORTS} ports per bridge (BR_MAX_PORTS)`, {
+      cause: error,
+      details: { bridge: config.bridgeName, network: network.name, limit: BR_MAX_PORTS },
+    });
+  }
   // Without a userland proxy a container reaching its own published port comes back out of the
   // port it went in by; the bridge drops that unless the port is in hairpin mode (Docker does this too).
   if (!ctx.config.userlandProxy) await ctx.host.setHairpin(endpoint.hostIfName, true);
