@@ -1,4 +1,4 @@
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, expect, it } from 'vitest';
 import { readFileSync } from 'node:fs';
 import { createParentLink, describeNetns, trackedTestNs, type TestNs } from '@tsnet/testkit';
 import { inNs, ipJsonIn, netnsWorld, ping, tcpExchange, type NetnsWorld } from '../../controller/testing-netns.js';
