@@ -154,8 +154,13 @@ export class MountPlan {
         throw invalid('ERR_VOLUME_SUBPATH', `cannot access path ${entry.hostPath}: ${(error as Error).message}`, { cause: error });
       });
     } else if (m.copyData && m.origin !== 'volumes-from' && options.imageRootfs !== undefined) {
+      const source = secureJoin(options.imageRootfs, m.destination);
+      const st = await stat(source).catch(() => undefined);
+      if (st && !st.isDirectory()) {
+        throw invalid('ERR_MOUNT_OVER_FILE', `cannot mount volume over existing file, file exists ${source}`, { details: { destination: m.destination } });
+      }
       await copyUp({
-        source: secureJoin(options.imageRootfs, m.destination),
+        source,
         target: root,
         marker: join(service.local.volumesDir, '.copyup', m.name),
         ...(options.durable === undefined ? {} : { durable: options.durable }),

@@ -269,7 +269,33 @@ describeNetns('volumes with real mounts (private mount namespace)', () => {
     expect(readdirSync(join(dir, 'outside'))).toEqual([]);
     expect(existsSync(join(vol, 'passwd'))).toBe(false); // the host's /etc was never read
   });
+
+  it('wiping an interrupted copy-up removes symlinks without following them', async () => {
+    const { copyUp } = await import('./copyup.js');
+    mkdirSync(join(dir, 'victim'));
+    writeFileSync(join(dir, 'victim/precious'), 'keep');
+    const target = join(dir, 'vol2/_data');
+    mkdirSync(target, { recursive: true });
+    symlinkSync(join(dir, 'victim'), join(target, 'link'));
+    mkdirSync(join(dir, 'markers'));
+    writeFileSync(join(dir, 'markers/vol2'), '1'); // a copy that died
+    mkdirSync(join(dir, 'img/link'), { recursive: true });
+    writeFileSync(join(dir, 'img/link/new'), 'n');
+    expect(await copyUp({ source: join(dir, 'img'), target, marker: join(dir, 'markers/vol2'), durable: false })).toBe('copied');
+    expect(readdirSync(join(dir, 'victim'))).toEqual(['precious']);
+    expect(lstatSync(join(target, 'link')).isDirectory()).toBe(true);
+    expect(readdirSync(join(target, 'link'))).toEqual(['new']);
+  });
+
+  it('refuses an image VOLUME over an existing file', async () => {
+    const image = join(dir, 'image');
+    mkdirSync(image);
+    writeFileSync(join(image, 'file'), 'x');
+    await expect(planMounts({ containerId: 'c1', imageVolumes: ['/file'] }).prepare(svc, { imageRootfs: image })).rejects.toMatchObject({ code: 'ERR_MOUNT_OVER_FILE' });
+    expect(svc.local.users((await svc.list()).Volumes[0]!.Name as never)).toEqual([]);
+  });
 });
+
 
 function busyboxIn(rootfs: string, oci: ReturnType<Awaited<ReturnType<ReturnType<typeof planMounts>['prepare']>>['toOciMounts']>, argv: string[]): string {
   mkdirSync(join(rootfs, 'bin'), { recursive: true });
