@@ -65,7 +65,7 @@ export class BitmapSet implements AddressSet {
     const start = fromHint ? this.#hint : lo;
     const found = this.#scan(start, hi);
     // Everything between the hint and what we found is set: the scan just proved it.
-    if (fromHint) this.#hint = found < 0 ? Math.min(hi + 1, this.#bits) : found;
+    if (fromHint) this.#hint = found < 0 ? Math.max(this.#hint, Math.min(hi + 1, this.#bits)) : found;
     return found;
   }
 

@@ -77,6 +77,18 @@ describe('PoolState', () => {
     expect(() => pool.allocate({ address: parseAddress('fd00:1::') })).toThrow(expect.objectContaining({ code: IpamErrorCode.addressReserved }));
   });
 
+  it('IPv6 round-robin wraps and survives a record round trip', () => {
+    const pool = new PoolState({ space: 'LocalDefault', pool: parseCidr('fd00:2::/64'), subPool: parseCidr('fd00:2::10/126'), serial: true, options: {} });
+    const got = () => formatAddress(pool.allocate(), true);
+    expect([got(), got()]).toEqual(['fd00:2::10', 'fd00:2::11']);
+    pool.release(parseAddress('fd00:2::10'));
+    const copy = PoolState.fromRecord(JSON.parse(JSON.stringify(pool.toRecord())), '/k');
+    expect(formatAddress(copy.allocate(), true)).toBe('fd00:2::12');
+    expect(formatAddress(copy.allocate(), true)).toBe('fd00:2::13');
+    expect(formatAddress(copy.allocate(), true)).toBe('fd00:2::10'); // wraps to the start of the range
+    expect(() => copy.allocate()).toThrow(expect.objectContaining({ code: IpamErrorCode.poolExhausted }));
+  });
+
   it('round-trips through its record', () => {
     const pool = v4('10.0.0.0/16', { subPool: '10.0.8.0/22', serial: true });
     for (let i = 0; i < 50; i += 1) pool.allocate();
