@@ -1,5 +1,5 @@
 import { describeNetns } from '@tsnet/testkit';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, expect, it } from 'vitest';
 import { createFirewall } from './firewall.js';
 import { mapping, network } from './fixtures.js';
 import { HOST_IP, OUTSIDE_IP, addBridge, addContainer, makeTopology, pings, serve, tcpGet, udpGet, type Topology } from './test-topology.js';

@@ -1,100 +1,89 @@
-import { createSocket, type RemoteInfo, type Socket as UdpSocket } from 'node:dgram';
-import { connect, createServer, isIP, type Server } from 'node:net';
+import type { ChildProcess } from 'node:child_process';
+import { isIP } from 'node:net';
 import { invalid } from '@tsnet/errors';
+import { spawnInNetns } from '../netns/index.js';
 
 /**
- * The userland proxy, used only when `userland-proxy` is on: a Node relay that behaves like
- * docker-proxy. It listens on the socket the PortReserver already bound in the host namespace
- * (adopted by fd, so the port is never free in between) and relays to the container.
+ * The userland proxy, used only when `userland-proxy` is on. Like docker-proxy it is one process
+ * per published port, started inside the host namespace (spawnInNetns), so its connections to the
+ * container leave from there even when the daemon's own thread is elsewhere. It serves the very
+ * socket the PortReserver bound (handed over as fd 3), so the port is never free in between.
  * TCP: one upstream connection per client, half-close propagated. UDP: one upstream socket per
  * client address, forgotten after 90 s idle (docker-proxy's UDPConnTrackTimeout).
  */
 
 export interface ProxySpec {
   proto: 'tcp' | 'udp';
-  /** The reserved host socket (TCP: listening). */
+  /** The reserved host socket (TCP: listening). Stays the caller's: the child gets a duplicate. */
   fd: number;
   containerIp: string;
   containerPort: number;
+  /** Namespace the proxy runs in (the reserver's host namespace). */
+  nsPath?: string;
   /** UDP idle timeout (ms). */
   udpIdleMs?: number;
 }
 
 export interface UserlandProxy {
+  readonly pid: number | undefined;
   close(): Promise<void>;
 }
 
+/** The relay, run by `node -e` in the child; fd 3 is the host socket. */
+const RELAY = String.raw`
+const net = require('net'), dgram = require('dgram');
+const [proto, ip, port, idle] = process.argv.slice(1);
+const ready = () => process.send ? process.send('ready') : console.log('ready');
+if (proto === 'tcp') {
+  net.createServer({ allowHalfOpen: true }, (client) => {
+    const up = net.connect({ host: ip, port: +port, allowHalfOpen: true });
+    client.pipe(up); up.pipe(client);
+    const end = () => { client.destroy(); up.destroy(); };
+    client.on('error', end); up.on('error', end);
+  }).listen({ fd: 3 }, ready);
+} else {
+  const type = ip.includes(':') ? 'udp6' : 'udp4';
+  const front = dgram.createSocket(type), flows = new Map();
+  front.on('message', (msg, from) => {
+    const key = from.address + '|' + from.port;
+    let f = flows.get(key);
+    if (!f) {
+      const sock = dgram.createSocket(type);
+      const forget = () => { clearTimeout(f.timer); sock.close(); flows.delete(key); };
+      f = { sock, timer: setTimeout(() => forget(), +idle) };
+      sock.on('message', (reply) => { front.send(reply, from.port, from.address); f.timer.refresh(); });
+      sock.on('error', forget);
+      flows.set(key, f);
+    }
+    f.timer.refresh();
+    f.sock.send(msg, +port, ip);
+  });
+  front.bind({ fd: 3 }, ready);
+}
+process.on('disconnect', () => process.exit(0));
+`;
+
 export async function startUserlandProxy(spec: ProxySpec): Promise<UserlandProxy> {
-  if (!isIP(spec.containerIp) || !Number.isInteger(spec.containerPort)) {
+  if (!isIP(spec.containerIp) || !Number.isInteger(spec.containerPort) || spec.containerPort < 1 || spec.containerPort > 65535) {
     throw invalid('ERR_INVALID_PROXY', `invalid proxy target ${spec.containerIp}:${spec.containerPort}`);
   }
-  return spec.proto === 'tcp' ? tcpProxy(spec) : udpProxy(spec);
-}
-
-async function tcpProxy(spec: ProxySpec): Promise<UserlandProxy> {
-  const server: Server = createServer({ allowHalfOpen: true }, (client) => {
-    const upstream = connect({ host: spec.containerIp, port: spec.containerPort, allowHalfOpen: true });
-    client.pipe(upstream);
-    upstream.pipe(client);
-    const end = () => {
-      client.destroy();
-      upstream.destroy();
-    };
-    client.on('error', end);
-    upstream.on('error', end);
-    client.on('close', () => upstream.end());
-    upstream.on('close', () => client.end());
-  });
+  const args = ['-e', RELAY, spec.proto, spec.containerIp, String(spec.containerPort), String(spec.udpIdleMs ?? 90_000)];
+  const child: ChildProcess = spawnInNetns(spec.nsPath, process.execPath, args, { stdio: ['ignore', 'ignore', 'inherit', spec.fd, 'ipc'] });
   await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen({ fd: spec.fd }, () => resolve());
+    child.once('message', () => resolve());
+    child.once('exit', (code) => reject(invalid('ERR_INVALID_PROXY', `userland proxy for ${spec.containerIp}:${spec.containerPort} exited (${code})`)));
+    child.once('error', reject);
   });
+  // The proxy must not keep the daemon alive, and dies with it (IPC disconnect).
+  child.unref();
+  (child as unknown as { channel?: { unref(): void } }).channel?.unref();
   return {
+    pid: child.pid,
     close: () =>
       new Promise<void>((resolve) => {
-        server.close(() => resolve());
-      }),
-  };
-}
-
-async function udpProxy(spec: ProxySpec): Promise<UserlandProxy> {
-  const idle = spec.udpIdleMs ?? 90_000;
-  const family = isIP(spec.containerIp) === 6 ? 'udp6' : 'udp4';
-  const front: UdpSocket = createSocket({ type: family });
-  const flows = new Map<string, { sock: UdpSocket; timer: NodeJS.Timeout }>();
-  const forget = (key: string) => {
-    const f = flows.get(key);
-    if (!f) return;
-    clearTimeout(f.timer);
-    f.sock.close();
-    flows.delete(key);
-  };
-  front.on('message', (msg: Buffer, from: RemoteInfo) => {
-    const key = `${from.address}|${from.port}`;
-    let flow = flows.get(key);
-    if (!flow) {
-      const sock = createSocket({ type: family });
-      sock.on('message', (reply) => {
-        front.send(reply, from.port, from.address);
-        const f = flows.get(key);
-        if (f) f.timer.refresh();
-      });
-      sock.on('error', () => forget(key));
-      flow = { sock, timer: setTimeout(() => forget(key), idle) };
-      flows.set(key, flow);
-    }
-    flow.timer.refresh();
-    flow.sock.send(msg, spec.containerPort, spec.containerIp);
-  });
-  await new Promise<void>((resolve, reject) => {
-    front.once('error', reject);
-    front.bind({ fd: spec.fd }, () => resolve());
-  });
-  return {
-    close: () =>
-      new Promise<void>((resolve) => {
-        for (const key of [...flows.keys()]) forget(key);
-        front.close(() => resolve());
+        if (child.exitCode !== null || child.signalCode !== null) return resolve();
+        child.once('exit', () => resolve());
+        child.kill('SIGTERM');
       }),
   };
 }

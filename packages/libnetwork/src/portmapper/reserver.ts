@@ -39,7 +39,7 @@ export interface Reservation {
   holder: PortHolder;
   /** The bound socket (TCP: listening) or undefined for SCTP. Owned by the reserver: adopt, don't close. */
   fd: number | undefined;
-  /** Set by startProxy: the userland proxy that adopted fd (it closes the socket on release). */
+  /** Set by startProxy: the userland proxy process serving fd (stopped on release). */
   proxy?: UserlandProxy;
 }
 
@@ -149,7 +149,8 @@ export class PortReserver {
    */
   async startProxy(r: Reservation, target: { containerIp: string; containerPort: number }): Promise<void> {
     if (r.fd === undefined || r.proto === 'sctp' || r.proxy) return;
-    r.proxy = await startUserlandProxy({ proto: r.proto, fd: r.fd, ...target });
+    const spec = { proto: r.proto, fd: r.fd, ...target };
+    r.proxy = await startUserlandProxy(this.#nsPath === undefined ? spec : { ...spec, nsPath: this.#nsPath });
   }
 
   /** Frees a reservation (stops its proxy, closes its socket). Releasing twice is fine. */
@@ -159,10 +160,9 @@ export class PortReserver {
     const held = this.#held.get(key);
     if (!held) return;
     this.#held.delete(key);
-    // An adopted fd belongs to the proxy's Node handle, which closes it; closing it here too
-    // could close an unrelated descriptor that reused the number.
+    // The proxy serves a duplicate of our socket: stop it, then close ours, and the port is free.
     if (held.proxy) await held.proxy.close();
-    else if (held.fd !== undefined) this.#close(held.fd);
+    if (held.fd !== undefined) this.#close(held.fd);
   }
 
   /** Frees everything a container holds. */
