@@ -69,7 +69,11 @@ export interface ExitRecord {
   finishedAt: string;
 }
 
-export const writeRun = (paths: BundlePaths, run: RunRecord): Promise<void> => writeJsonAtomic(paths.run, run);
+/**
+ * No fsync: run.json must survive the daemon's death (the page cache does), not the machine's —
+ * after a reboot no container is running anyway — and it sits on the start path.
+ */
+export const writeRun = (paths: BundlePaths, run: RunRecord): Promise<void> => writeJsonAtomic(paths.run, run, { sync: false });
 
 export async function readPid(paths: BundlePaths): Promise<number> {
   const text = await readFile(paths.pid, 'utf8').catch(() => '');

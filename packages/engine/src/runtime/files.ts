@@ -5,12 +5,12 @@ import { open, readFile, rename, unlink } from 'node:fs/promises';
  * Writes a file so a reader (or a daemon restarted after SIGKILL) sees the old content or the new,
  * never half of it: temp file in the same directory, fsync, rename.
  */
-export async function writeFileAtomic(path: string, data: string | Uint8Array): Promise<void> {
+export async function writeFileAtomic(path: string, data: string | Uint8Array, options: { sync?: boolean } = {}): Promise<void> {
   const tmp = `${path}.${randomBytes(4).toString('hex')}.tmp`;
   const handle = await open(tmp, 'w', 0o600);
   try {
     await handle.writeFile(data);
-    await handle.sync();
+    if (options.sync ?? true) await handle.sync();
   } finally {
     await handle.close();
   }
@@ -22,8 +22,8 @@ export async function writeFileAtomic(path: string, data: string | Uint8Array): 
   }
 }
 
-export async function writeJsonAtomic(path: string, value: unknown): Promise<void> {
-  await writeFileAtomic(path, JSON.stringify(value, null, 2) + '\n');
+export async function writeJsonAtomic(path: string, value: unknown, options: { sync?: boolean } = {}): Promise<void> {
+  await writeFileAtomic(path, JSON.stringify(value, null, 2) + '\n', options);
 }
 
 /** Parsed JSON, or undefined when the file does not exist. */

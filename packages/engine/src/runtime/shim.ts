@@ -15,22 +15,21 @@ import { writeFileAtomic } from './files.js';
  */
 export const SHIM_SCRIPT = String.raw`# tsnet container shim: see packages/engine/src/runtime/README.md
 use strict;
-use warnings;
-my $now = eval { require Time::HiRes; \&Time::HiRes::time } || sub { time };
+# Fork runc before anything else is loaded: every millisecond here is container start latency.
 my ($id, $log, $exitFile, @cmd) = @ARGV;
-$0 = "tsnet-shim $id";
-$SIG{$_} = 'IGNORE' for qw(PIPE HUP INT TERM QUIT);
 pipe(my $outR, my $outW) or die "pipe: $!";
 pipe(my $errR, my $errW) or die "pipe: $!";
 my $pid = fork() // die "fork: $!";
 if ($pid == 0) {
-  $SIG{$_} = 'DEFAULT' for qw(PIPE HUP INT TERM QUIT);
   open(STDIN, '<', '/dev/null');
   open(STDOUT, '>&', $outW);
   open(STDERR, '>&', $errW);
   close($_) for ($outR, $errR, $outW, $errW);
   exec { $cmd[0] } @cmd or exit 127;
 }
+$SIG{$_} = 'IGNORE' for qw(PIPE HUP INT TERM QUIT);
+$0 = "tsnet-shim $id";
+my $now = eval { require Time::HiRes; \&Time::HiRes::time } || sub { time };
 close($outW);
 close($errW);
 open(my $lf, '>>', $log) or die "open $log: $!";
