@@ -22,6 +22,12 @@ export interface ForwarderOptions {
   /** Per upstream attempt (Docker: 4 s). */
   timeoutMs?: number;
   maxPending?: number;
+  /**
+   * A UDP socket to forward IPv4 queries from, adopted by fd — made inside the sandbox's
+   * namespace, so upstreams are reached from the container's network as Docker does (and an
+   * internal network reaches nothing). Default: a socket in this process's namespace.
+   */
+  udpFd?: number;
 }
 
 export const MAX_UPSTREAMS = 3;
@@ -40,6 +46,7 @@ export class Forwarder {
   readonly #tcpSockets = new Set<Socket>();
   readonly #timeoutMs: number;
   readonly #maxPending: number;
+  readonly #udpFd: number | undefined;
   readonly #pending = new Map<number, Exchange>();
   #sockets: { udp4?: UdpSocket; udp6?: UdpSocket } = {};
   #timer: NodeJS.Timeout | undefined;
@@ -49,6 +56,7 @@ export class Forwarder {
   constructor(options: ForwarderOptions) {
     this.#timeoutMs = options.timeoutMs ?? 4000;
     this.#maxPending = options.maxPending ?? 1024;
+    this.#udpFd = options.udpFd;
     this.setUpstreams(options.upstreams);
   }
 
@@ -155,6 +163,8 @@ export class Forwarder {
     let sock = this.#sockets[family];
     if (!sock) {
       sock = createSocket(family);
+      // Sends made before the bind completes are queued by dgram.
+      if (family === 'udp4' && this.#udpFd !== undefined) sock.bind({ fd: this.#udpFd });
       sock.on('message', (msg, rinfo) => this.#onMessage(msg, rinfo));
       sock.on('error', () => undefined); // per-send errors arrive in send's callback
       sock.unref();

@@ -32,6 +32,8 @@ export interface ListenerOptions {
    * (Docker's resolver does the same).
    */
   ndotsSet?: boolean;
+  /** Forward IPv4 queries from this UDP socket (made inside the sandbox), adopted by fd. */
+  forwardUdpFd?: number;
   maxTcpConnections?: number;
   tcpIdleTimeoutMs?: number;
   maxTcpMessage?: number;
@@ -95,7 +97,10 @@ export class DnsListener {
   constructor(table: RecordTable, o: ListenerOptions, onClose: () => void) {
     this.#table = table;
     this.setScopes(o.scopes ?? []);
-    this.#forwarder = new Forwarder({ upstreams: checkUpstreams(o.upstreams ?? []), timeoutMs: o.upstreamTimeoutMs ?? 4000 });
+    this.#forwarder = new Forwarder({
+      upstreams: checkUpstreams(o.upstreams ?? []), timeoutMs: o.upstreamTimeoutMs ?? 4000,
+      ...(o.forwardUdpFd !== undefined ? { udpFd: o.forwardUdpFd } : {}),
+    });
     this.#ndotsSet = o.ndotsSet ?? false;
     this.#tcpLimits = {
       ...DEFAULT_TCP,
