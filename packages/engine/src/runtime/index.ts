@@ -21,3 +21,5 @@ export type {
   ProcessUser,
   RuntimeEvent,
 } from './types.js';
+export { toDockerState, humanStatus, humanDuration } from './docker-state.js';
+export type { DockerContainerState } from './docker-state.js';
