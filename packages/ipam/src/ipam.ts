@@ -3,11 +3,12 @@ import type { Store } from '@tsnet/store';
 import { type Cidr, endOf, formatAddress, formatCidr, parseAddress } from './addr.js';
 import { IpamErrorCode } from './errors.js';
 import { DOCKER_DEFAULT_POOLS, type DefaultPool, findOverlap, type ParsedDefaultPool, parseDefaultPools, pickSubnet } from './picker.js';
-import { type AllocateRequest, PoolState, type PoolRecord } from './pool.js';
+import { PoolState, type PoolRecord } from './pool.js';
 import {
   GLOBAL_SPACE, LOCAL_SPACE, type ParsedPoolRequest, parseAddressRequest, parsePoolId, parsePoolRequest,
   type RequestAddressRequest, type RequestPoolRequest, SERIAL_OPTION,
 } from './requests.js';
+import { apply, backoff, contention, MAX_ATTEMPTS, type Pending, settle, STORE_CONFLICT } from './batch.js';
 import { poolKey, SpaceIndex, spaceKey } from './space.js';
 
 export interface IpamOptions {
@@ -39,11 +40,6 @@ export interface PoolInfo {
   aux: string[];
 }
 
-type Pending =
-  | { kind: 'request'; req: AllocateRequest; resolve: (value: bigint) => void; reject: (error: unknown) => void }
-  | { kind: 'release'; address: { v6: boolean; value: bigint }; resolve: () => void; reject: (error: unknown) => void }
-  | { kind: 'releasePool'; resolve: () => void; reject: (error: unknown) => void };
-
 /** One pool as this instance sees it: a cached state, its store revision, and a queue of work. */
 interface Slot {
   id: string;
@@ -56,8 +52,6 @@ interface Slot {
   running: boolean;
 }
 
-const STORE_CONFLICT = 'ERR_STORE_CONFLICT';
-const MAX_ATTEMPTS = 200;
 
 /**
  * Docker's IPAM (ipamapi.Ipam) over a Store. Each pool is one record written with compare-and-set
@@ -264,7 +258,11 @@ export class Ipam {
         }
         const stop = slot.queue.findIndex((op) => op.kind === 'releasePool');
         const batch = slot.queue.splice(0, stop < 0 ? slot.queue.length : stop);
-        await this.#runBatch(slot, batch);
+        await this.#runBatch(slot, batch).catch((error: unknown) => {
+          // Not expected (runBatch settles its ops itself), but no caller may be left hanging.
+          slot.state = undefined;
+          for (const op of batch) op.reject(error);
+        });
       }
     } finally {
       slot.running = false;
@@ -363,33 +361,4 @@ export class Ipam {
       if (this.#spaceLocks.get(space) === tail) this.#spaceLocks.delete(space);
     }
   }
-}
-
-type Outcome = { changed: boolean; value?: bigint; error?: unknown };
-
-function apply(state: PoolState, op: Pending): Outcome {
-  try {
-    if (op.kind === 'request') return { changed: true, value: state.allocate(op.req) };
-    if (op.kind === 'release') return { changed: state.release(op.address) };
-    return { changed: false };
-  } catch (error) {
-    return { changed: false, error };
-  }
-}
-
-function settle(op: Pending, outcome: Outcome): void {
-  if (outcome.error !== undefined) op.reject(outcome.error);
-  else if (op.kind === 'request') op.resolve(outcome.value!);
-  else op.resolve();
-}
-
-function contention(what: string, cause: unknown) {
-  return unavailable(IpamErrorCode.contention, `${what}: other writers kept changing it; gave up after ${MAX_ATTEMPTS} attempts`, { cause });
-}
-
-/** After a lost compare-and-set: retry at once a few times, then with growing random delays. */
-async function backoff(attempt: number, what: string): Promise<void> {
-  if (attempt >= MAX_ATTEMPTS) throw contention(what, undefined);
-  if (attempt < 3) return;
-  await new Promise((resolve) => setTimeout(resolve, Math.random() * Math.min(attempt, 20)));
 }
