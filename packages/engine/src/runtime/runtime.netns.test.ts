@@ -196,6 +196,34 @@ describeNetns('runtime: containers on runc', () => {
     expect(existsSync(join(dataRoot, 'containers', running.id))).toBe(false);
   });
 
+  it('live-restore: a container started by a daemon process that died keeps running, logging, and its exit code', async () => {
+    const script = join(dataRoot, 'start-one.mts');
+    writeFileSync(
+      script,
+      `import { Runtime } from ${JSON.stringify(join(import.meta.dirname, 'index.ts'))};
+const rt = await Runtime.open({ dataRoot: ${JSON.stringify(dataRoot)} });
+const c = await rt.create(${JSON.stringify(spec(['sh', '-c', 'echo before; sleep 1.5; echo after >&2; exit 7']))});
+await rt.start(c.id);
+console.log(c.id);
+process.exit(0);
+`,
+    );
+    const child = spawnSync(process.execPath, ['--conditions=source', '--import', 'tsx', script], { encoding: 'utf8', cwd: join(import.meta.dirname, '../../../..') });
+    expect(child.status, child.stderr).toBe(0);
+    const id = child.stdout.trim().split('\n').at(-1)!;
+    const adopted = await Runtime.open({ dataRoot });
+    try {
+      expect(adopted.state(id).status).toBe('running');
+      expect(await adopted.wait(id)).toEqual({ exitCode: 7, error: '' });
+      const logs: string[] = [];
+      for await (const e of adopted.logs(id)) logs.push(`${e.stream}:${e.log}`);
+      expect(logs).toEqual(['stdout:before\n', 'stderr:after\n']);
+      await adopted.delete(id);
+    } finally {
+      adopted.close();
+    }
+  });
+
   it('delete removes the mount, the bundle, runc state and the cgroup', async () => {
     const c = await runtime.create(spec(['sleep', '1000']));
     expect(mountinfo()).toContain(c.rootfsPath);
