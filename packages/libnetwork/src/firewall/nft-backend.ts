@@ -18,12 +18,14 @@ const RESOLVER_TABLE = 'tsnet-resolver';
 export class NftFirewall implements Firewall {
   readonly backend = 'nftables' as const;
   readonly #session: NftSession;
+  readonly #runner: Runner;
   readonly #runnerFor: (nsPath: string) => Runner;
   #view: View | undefined;
   #queue: Promise<unknown> = Promise.resolve();
 
   constructor(nsPath: string | undefined, runnerFor: (nsPath: string | undefined) => Runner = netnsRunner) {
-    this.#session = new NftSession(nsPath, runnerFor(nsPath));
+    this.#runner = runnerFor(nsPath);
+    this.#session = new NftSession(nsPath, this.#runner);
     this.#runnerFor = runnerFor;
   }
 
@@ -35,7 +37,8 @@ export class NftFirewall implements Firewall {
   }
 
   async #listing(): Promise<Listing> {
-    const text = await this.#session.run(['list ruleset']);
+    // A one-shot process: the interactive reader is slow to print thousands of set elements.
+    const text = await runChecked(this.#runner, 'nft', ['-a', 'list', 'ruleset']);
     return parseNftListing(text, (t) => OUR_TABLE.test(t));
   }
 

@@ -100,25 +100,42 @@ function planChain(p: Plan, prefix: string, chainKey: string, want: NftRule[], f
   p.next.rules.set(chainKey, kept);
 }
 
+/** One command per set and verb (`add element ... { a, b, c }`): nft parses a batch of 3,000 elements this way in a fraction of the time. */
+function groupElements(verb: 'add' | 'delete', els: NftElement[]): string[] {
+  const bySet = new Map<string, string[]>();
+  for (const e of els) {
+    const head = `${verb} element ${NFT_FAMILY[e.family]} ${nftTable(e.table)} ${e.set}`;
+    const body = verb === 'delete' ? e.key : `${e.key} comment "${ownerComment(e.owner)}"${e.value === undefined ? '' : ` : ${e.value}`}`;
+    const list = bySet.get(head);
+    if (list) list.push(body);
+    else bySet.set(head, [body]);
+  }
+  return [...bySet].map(([head, bodies]) => `${head} { ${bodies.join(', ')} }`);
+}
+
 function planElements(p: Plan, tk: string, want: NftElement[], fresh: boolean): void {
   const wanted = new Set<string>();
+  const adds: NftElement[] = [];
+  const dels: NftElement[] = [];
   for (const e of want) {
     const id = elementId(e);
     wanted.add(id);
     const comment = ownerComment(e.owner);
     const cur = fresh ? undefined : p.next.elements.get(id);
     if (cur && cur.value === e.value && cur.comment === comment) continue;
-    if (cur) p.script.push(addElement(e, 'delete'));
-    p.script.push(addElement(e));
+    if (cur) dels.push(e);
+    adds.push(e);
     p.next.elements.set(id, { value: e.value, comment });
   }
-  if (fresh) return;
-  for (const id of [...p.next.elements.keys()]) {
-    if (!id.startsWith(`${tk}/`) || wanted.has(id)) continue;
-    const [family, table, set, ...key] = id.split('/');
-    p.script.push(`delete element ${NFT_FAMILY[Number(family) as 4 | 6]} ${nftTable(table as 'nat')} ${set} { ${key.join('/')} }`);
-    p.next.elements.delete(id);
+  if (!fresh) {
+    for (const id of [...p.next.elements.keys()]) {
+      if (!id.startsWith(`${tk}/`) || wanted.has(id)) continue;
+      const [family, table, set, ...key] = id.split('/');
+      dels.push({ family: Number(family) as 4 | 6, table: table as 'nat', set: set!, key: key.join('/'), owner: { kind: 'global' } });
+      p.next.elements.delete(id);
+    }
   }
+  p.script.push(...groupElements('delete', dels), ...groupElements('add', adds));
 }
 
 export function planNft(desired: NftRender, current: View): Plan {

@@ -14,7 +14,8 @@ import { runChecked, type Runner } from './runner.js';
 
 const SENTINEL = 'describe meta mark';
 const SENTINEL_REPLY = /^meta expression, datatype mark .*32 bits$/m;
-const COPROCESS_MAX_COMMANDS = 200;
+/** Past this much text, a one-shot `nft -f -` parses faster than the interactive reader. */
+const COPROCESS_MAX_BYTES = 16 * 1024;
 
 export class NftSession {
   readonly #nsPath: string | undefined;
@@ -32,7 +33,7 @@ export class NftSession {
   /** Runs commands (each one line) as ONE transaction; returns nft's output; throws ERR_FIREWALL_APPLY. */
   async run(commands: string[]): Promise<string> {
     if (commands.length === 0) return '';
-    if (commands.length > COPROCESS_MAX_COMMANDS || commands.some((c) => c.includes('\n'))) {
+    if (commands.reduce((n, c) => n + c.length, 0) > COPROCESS_MAX_BYTES || commands.some((c) => c.includes('\n'))) {
       return runChecked(this.#runner, 'nft', ['-f', '-'], commands.join('\n') + '\n');
     }
     const next = this.#queue.then(() => this.#roundTrip(commands));
