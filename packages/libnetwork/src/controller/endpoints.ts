@@ -209,8 +209,12 @@ export async function finishEndpointDelete(core: Core, endpoint: EndpointRecord,
   const hadPorts = endpoint.ports.length > 0;
   core.endpoints.delete(endpoint.id);
   if (updatedSandbox) core.sandboxes.set(updatedSandbox.id, updatedSandbox);
-  if (hadPorts) await applyFirewall(core);
-  await undoEndpoint(core, network, endpoint, updatedSandbox ?? core.sandboxes.get(endpoint.sandboxId), release ? undefined : []);
+  // Rules, interface and addresses are independent: undo them side by side (the veth's deletion
+  // waits for an RCU grace period in the kernel; nothing else needs to wait for it).
+  await Promise.all([
+    hadPorts ? applyFirewall(core) : undefined,
+    undoEndpoint(core, network, endpoint, updatedSandbox ?? core.sandboxes.get(endpoint.sandboxId), release ? undefined : []),
+  ]);
   if (updatedSandbox) {
     await updateGateway(core, updatedSandbox).catch(() => undefined);
     refreshSandboxFiles(core, updatedSandbox);

@@ -133,8 +133,7 @@ async function hostExclusions(core: Core): Promise<string[]> {
 
 /** Best-effort undo of a (partial) create, also used by restore for a create that never committed. */
 export async function undoNetwork(core: Core, record: NetworkRecord, driver: Driver, poolIds: string[] = record.pools.map((p) => p.poolId)): Promise<void> {
-  await driver.deleteNetwork(core.ctx, record);
-  for (const id of poolIds) await releasePoolFully(core.ipam, id);
+  await Promise.all([driver.deleteNetwork(core.ctx, record), ...poolIds.map((id) => releasePoolFully(core.ipam, id))]);
 }
 
 export function endpointsOf(core: Core, networkId: string): string[] {
@@ -161,8 +160,7 @@ export async function deleteNetwork(core: Core, ref: string, opts: { force?: boo
 /** The kernel and ipam half of a delete; idempotent, so restore can re-run it after a crash. */
 export async function finishNetworkDelete(core: Core, record: NetworkRecord): Promise<void> {
   core.networks.delete(record.id);
-  await applyFirewall(core);
-  await undoNetwork(core, record, driverOf(core, record));
+  await Promise.all([applyFirewall(core), undoNetwork(core, record, driverOf(core, record))]);
 }
 
 /** `network prune`: every user network without endpoints (optionally only those with matching labels). */

@@ -42,8 +42,8 @@ export async function joinBridge(ctx: DriverContext, network: NetworkRecord, end
 
 /** Deleting one end of a veth deletes both; the sandbox side is tried too in case the host side was lost. */
 export async function leaveBridge(ctx: DriverContext, endpoint: EndpointRecord, sandbox: SandboxRecord): Promise<void> {
-  if (endpoint.hostIfName) await ctx.host.removeLink(endpoint.hostIfName);
-  if (endpoint.ifName && sandbox.nsPath && ctx.kernel.namedNetns().includes(sandbox.nsName)) {
+  const removed = endpoint.hostIfName ? await ctx.host.removeLink(endpoint.hostIfName) : false;
+  if (removed !== true && endpoint.ifName && sandbox.nsPath && ctx.kernel.namedNetns().includes(sandbox.nsName)) {
     const sb = await ctx.kernel.ns(sandbox.nsPath);
     await sb.removeLink(endpoint.ifName);
   }
