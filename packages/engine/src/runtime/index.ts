@@ -23,3 +23,6 @@ export type {
 } from './types.js';
 export { toDockerState, humanStatus, humanDuration } from './docker-state.js';
 export type { DockerContainerState } from './docker-state.js';
+export type { ContainerRuntime } from './interface.js';
+export { FakeRuntime } from './fake.js';
+export type { FakeBehaviour, FakeRuntimeOptions } from './fake.js';

@@ -20,7 +20,7 @@ function parseLine(line: string): LogEntry | undefined {
   }
 }
 
-function filter(options: LogOptions): (entry: LogEntry) => boolean {
+export function logFilter(options: LogOptions): (entry: LogEntry) => boolean {
   const wantOut = options.stdout ?? true;
   const wantErr = options.stderr ?? true;
   return (entry) => {
@@ -38,7 +38,7 @@ function filter(options: LogOptions): (entry: LogEntry) => boolean {
  * drained, or the signal aborts. The reader never blocks the writer: it only reads the file.
  */
 export async function* readLogs(path: string, options: LogOptions, isRunning: () => boolean): AsyncGenerator<LogEntry> {
-  const keep = filter(options);
+  const keep = logFilter(options);
   const text = await readFile(path, 'utf8').catch(() => '');
   const complete = text.slice(0, text.lastIndexOf('\n') + 1);
   let entries = complete.split('\n').map(parseLine).filter((e): e is LogEntry => e !== undefined && keep(e));

@@ -9,6 +9,7 @@ import {
   type BundlePaths, type ExitRecord, type RunRecord, type SpecRecord,
 } from './bundle.js';
 import { execInContainer, type ExecHandle } from './exec.js';
+import type { ContainerRuntime } from './interface.js';
 import { Mutex, readJsonIfExists, writeJsonAtomic } from './files.js';
 import { readLogs } from './logs.js';
 import { buildOciConfig, ownNofileLimit } from './oci-spec.js';
@@ -53,7 +54,7 @@ const ID = /^[0-9a-f]{64}$/;
  * container (see README.md). All state lives in files, so `Runtime.open` over an existing data
  * root adopts what a previous daemon left: running containers keep running, exit codes are kept.
  */
-export class Runtime {
+export class Runtime implements ContainerRuntime {
   readonly #containersDir: string;
   readonly #runc: Runc;
   readonly #options: RuntimeOptions;
