@@ -59,7 +59,8 @@ export interface PortReserverOptions {
 const keyOf = (family: 4 | 6, proto: string, ip: string, port: number) => `${family}/${proto}/${ip}/${port}`;
 
 function describeHolder(h: PortHolder): string {
-  return `container ${h.container.slice(0, 12)} (endpoint ${h.endpoint.slice(0, 12)}${h.network ? `, network ${h.network}` : ''})`;
+  const extra = [h.endpoint ? `endpoint ${h.endpoint.slice(0, 12)}` : '', h.network ? `network ${h.network}` : ''].filter(Boolean);
+  return `container ${h.container.slice(0, 12)}${extra.length ? ` (${extra.join(', ')})` : ''}`;
 }
 
 export class PortReserver {
@@ -177,4 +178,20 @@ export function localPortRange(nsPath: string | undefined): [number, number] {
   const [lo, hi] = text.trim().split(/\s+/).map(Number);
   if (!lo || !hi || hi < lo) throw unavailable('ERR_PORT_RANGE', `unreadable ip_local_port_range "${text.trim()}"`);
   return [lo, hi];
+}
+
+/**
+ * The shape the controller's PortBook takes (`holder` as one string, a synchronous release):
+ * lets the controller use this reserver without either side importing the other.
+ */
+export function simpleReserver(reserver: PortReserver): {
+  reserve(req: { proto: PortProto; hostIp: string; hostPort: number; hostPortEnd?: number; holder: string }): { hostPort: number; release(): void };
+} {
+  return {
+    reserve(req) {
+      const { holder, ...rest } = req;
+      const r = reserver.reserve({ ...rest, holder: { container: holder, endpoint: '' } });
+      return { hostPort: r.hostPort, release: () => void reserver.release(r) };
+    },
+  };
 }
