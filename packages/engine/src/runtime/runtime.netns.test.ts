@@ -224,6 +224,28 @@ process.exit(0);
     }
   });
 
+  it('a shim killed with SIGKILL is noticed: container killed, exit code 255, nothing left running', async () => {
+    const c = await runtime.create(spec(['sleep', '1000']));
+    const { pid } = await runtime.start(c.id);
+    const run = JSON.parse(readFileSync(join(c.bundle, 'run.json'), 'utf8')) as { shimPid: number };
+    process.kill(run.shimPid, 'SIGKILL');
+    expect(await runtime.wait(c.id)).toEqual({ exitCode: 255, error: '' });
+    await until(() => !existsSync(`/proc/${pid}`));
+    expect(existsSync(join(dataRoot, 'runc', c.id))).toBe(false);
+  });
+
+  it('adoption removes a bundle whose create() died half-way, mount included', async () => {
+    const c = await runtime.create(spec(['true']));
+    rmSync(join(c.bundle, 'spec.json')); // as if the daemon died before writing it
+    expect(mountinfo()).toContain(c.rootfsPath);
+    const second = await Runtime.open({ dataRoot });
+    second.close();
+    expect(second.has(c.id)).toBe(false);
+    expect(existsSync(c.bundle)).toBe(false);
+    expect(mountinfo()).not.toContain(c.rootfsPath);
+    await runtime.delete(c.id); // the first instance's view; the bundle is already gone
+  });
+
   it('delete removes the mount, the bundle, runc state and the cgroup', async () => {
     const c = await runtime.create(spec(['sleep', '1000']));
     expect(mountinfo()).toContain(c.rootfsPath);

@@ -88,7 +88,9 @@ export class Runtime implements ContainerRuntime {
       const paths = bundlePaths(this.#containersDir, id);
       const record = await readJsonIfExists<SpecRecord>(paths.spec);
       if (!record) {
-        await rm(paths.dir, { recursive: true, force: true }); // a create() that died half-way
+        // A create() that died half-way; unmount first so rm never walks into the overlay.
+        await unmount(paths.rootfs);
+        await rm(paths.dir, { recursive: true, force: true });
         continue;
       }
       const entry = this.#newEntry(record, paths, await readJsonIfExists<RunRecord>(paths.run));
