@@ -1,6 +1,5 @@
-import { ownerComment } from './comment.js';
 import { chainOrder } from './render-iptables.js';
-import { NFT_FAMILY, SKELETON_CHAINS, SKELETON_SETS, addElement, elementId, nftTable, tableSkeleton, type NftElement, type NftRender, type NftRule } from './render-nft.js';
+import { NFT_FAMILY, SKELETON_CHAINS, SKELETON_SETS, addElement, commentOf, elementId, nftTable, tableSkeleton, type NftElement, type NftRender, type NftRule } from './render-nft.js';
 import type { Listing } from './nft-parse.js';
 import type { DriftEntry } from './types.js';
 
@@ -105,7 +104,7 @@ function groupElements(verb: 'add' | 'delete', els: NftElement[]): string[] {
   const bySet = new Map<string, string[]>();
   for (const e of els) {
     const head = `${verb} element ${NFT_FAMILY[e.family]} ${nftTable(e.table)} ${e.set}`;
-    const body = verb === 'delete' ? e.key : `${e.key} comment "${ownerComment(e.owner)}"${e.value === undefined ? '' : ` : ${e.value}`}`;
+    const body = verb === 'delete' ? e.key : `${e.key} comment "${commentOf(e)}"${e.value === undefined ? '' : ` : ${e.value}`}`;
     const list = bySet.get(head);
     if (list) list.push(body);
     else bySet.set(head, [body]);
@@ -120,7 +119,7 @@ function planElements(p: Plan, tk: string, want: NftElement[], fresh: boolean): 
   for (const e of want) {
     const id = elementId(e);
     wanted.add(id);
-    const comment = ownerComment(e.owner);
+    const comment = commentOf(e);
     const cur = fresh ? undefined : p.next.elements.get(id);
     if (cur && cur.value === e.value && cur.comment === comment) continue;
     if (cur) dels.push(e);
@@ -211,11 +210,11 @@ export function nftDrift(desired: NftRender, v: View): { missing: DriftEntry[]; 
   for (const [id, e] of wantEls) {
     const cur = v.elements.get(id);
     const text = addElement(e);
-    if (!cur || cur.value !== e.value || cur.comment !== ownerComment(e.owner)) missing.push({ family: e.family, table: e.table, chain: e.set, text });
+    if (!cur || cur.value !== e.value || cur.comment !== commentOf(e)) missing.push({ family: e.family, table: e.table, chain: e.set, text });
   }
   for (const [id, cur] of v.elements) {
     const want = wantEls.get(id);
-    if (want && cur.value === want.value && cur.comment === ownerComment(want.owner)) continue;
+    if (want && cur.value === want.value && cur.comment === commentOf(want)) continue;
     const [f, table, set, ...key] = id.split('/');
     extra.push({ family: Number(f) as 4 | 6, table: table!, chain: set!, text: `${key.join('/')}${cur.value ? ` : ${cur.value}` : ''}` });
   }

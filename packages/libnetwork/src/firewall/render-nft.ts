@@ -31,6 +31,9 @@ export interface NftElement {
   /** Map value, e.g. `10.0.0.2 . 80`. */
   value?: string;
   owner: RuleOwner;
+  /** Precomputed once (publishing 1,000 ports means 3,000 elements per apply): elementId and comment. */
+  id?: string;
+  comment?: string;
 }
 
 export interface NftRender {
@@ -116,20 +119,26 @@ function setRules(family: 4 | 6): NftRule[] {
 
 export function portElements(m: NormalizedMapping): NftElement[] {
   const owner = portOwner(m);
-  const f = { family: m.family, owner } as const;
+  const comment = ownerComment(owner);
+  const f = { family: m.family, owner, comment } as const;
   const to = `${m.containerIp} . ${m.containerPort}`;
-  const dnat: NftElement = m.hostIp === ''
-    ? { ...f, table: 'nat', set: 'TSNET-DNAT', key: `${m.proto} . ${m.hostPort}`, value: to }
-    : { ...f, table: 'nat', set: 'TSNET-DNAT-ADDR', key: `${m.hostIp} . ${m.proto} . ${m.hostPort}`, value: to };
-  return [
-    dnat,
+  const els: NftElement[] = [
+    m.hostIp === ''
+      ? { ...f, table: 'nat', set: 'TSNET-DNAT', key: `${m.proto} . ${m.hostPort}`, value: to }
+      : { ...f, table: 'nat', set: 'TSNET-DNAT-ADDR', key: `${m.hostIp} . ${m.proto} . ${m.hostPort}`, value: to },
     { ...f, table: 'filter', set: 'TSNET-PUBLISHED', key: `${m.containerIp} . ${m.proto} . ${m.containerPort}` },
     { ...f, table: 'nat', set: 'TSNET-HAIRPIN', key: `${m.containerIp} . ${m.containerIp} . ${m.proto} . ${m.containerPort}` },
   ];
+  for (const e of els) e.id = `${e.family}/${e.table}/${e.set}/${e.key}`;
+  return els;
 }
 
-export function elementId(e: { family: 4 | 6; table: string; set: string; key: string }): string {
-  return `${e.family}/${e.table}/${e.set}/${e.key}`;
+export function commentOf(e: NftElement): string {
+  return e.comment ?? ownerComment(e.owner);
+}
+
+export function elementId(e: { family: 4 | 6; table: string; set: string; key: string; id?: string }): string {
+  return e.id ?? `${e.family}/${e.table}/${e.set}/${e.key}`;
 }
 
 export function renderNft(state: FirewallState): NftRender {
@@ -148,7 +157,12 @@ export function renderNft(state: FirewallState): NftRender {
   for (const f of families) rules.push(...setRules(f));
   // Two mappings to one container port share its PUBLISHED / HAIRPIN element: keep the first.
   const elements = new Map<string, NftElement>();
-  for (const e of s.portMappings.flatMap(portElements)) if (!elements.has(elementId(e))) elements.set(elementId(e), e);
+  for (const m of s.portMappings) {
+    for (const e of portElements(m)) {
+      const id = elementId(e);
+      if (!elements.has(id)) elements.set(id, e);
+    }
+  }
   return { families, rules, elements: [...elements.values()] };
 }
 
@@ -169,6 +183,6 @@ export function nftScript(r: NftRender): string {
 }
 
 export function addElement(e: NftElement, verb: 'add' | 'delete' = 'add'): string {
-  const body = verb === 'delete' ? e.key : `${e.key} comment "${ownerComment(e.owner)}"${e.value === undefined ? '' : ` : ${e.value}`}`;
+  const body = verb === 'delete' ? e.key : `${e.key} comment "${commentOf(e)}"${e.value === undefined ? '' : ` : ${e.value}`}`;
   return `${verb} element ${NFT_FAMILY[e.family]} ${nftTable(e.table)} ${e.set} { ${body} }`;
 }
