@@ -40,3 +40,12 @@ export function execInContainer(runc: Runc, id: string, options: ExecOptions): E
   });
   return { pid: child.pid ?? 0, stdout: child.stdout!, stderr: child.stderr!, stdin: child.stdin!, exitCode };
 }
+
+/** Waits for an exec to finish and returns its whole output. */
+export async function collectExec(handle: ExecHandle): Promise<{ exitCode: number; stdout: string; stderr: string }> {
+  const chunks = { stdout: [] as Buffer[], stderr: [] as Buffer[] };
+  handle.stdout.on('data', (c: Buffer) => chunks.stdout.push(c));
+  handle.stderr.on('data', (c: Buffer) => chunks.stderr.push(c));
+  const exitCode = await handle.exitCode;
+  return { exitCode, stdout: Buffer.concat(chunks.stdout).toString('utf8'), stderr: Buffer.concat(chunks.stderr).toString('utf8') };
+}

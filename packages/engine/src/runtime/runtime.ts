@@ -8,7 +8,7 @@ import {
   bundlePaths, lastRuncError, readExit, readPid, readStatus, startFailureExitCode, toState, writeRun,
   type BundlePaths, type ExitRecord, type RunRecord, type SpecRecord,
 } from './bundle.js';
-import { execInContainer, type ExecHandle } from './exec.js';
+import { collectExec, execInContainer, type ExecHandle } from './exec.js';
 import type { ContainerRuntime } from './interface.js';
 import { Mutex, readJsonIfExists, writeJsonAtomic } from './files.js';
 import { readLogs } from './logs.js';
@@ -377,12 +377,7 @@ export class Runtime implements ContainerRuntime {
 
   /** Runs exec to completion and collects its output. */
   async execCollect(id: string, options: ExecOptions): Promise<{ exitCode: number; stdout: string; stderr: string }> {
-    const handle = this.exec(id, options);
-    const chunks = { stdout: [] as Buffer[], stderr: [] as Buffer[] };
-    handle.stdout.on('data', (c: Buffer) => chunks.stdout.push(c));
-    handle.stderr.on('data', (c: Buffer) => chunks.stderr.push(c));
-    const exitCode = await handle.exitCode;
-    return { exitCode, stdout: Buffer.concat(chunks.stdout).toString('utf8'), stderr: Buffer.concat(chunks.stderr).toString('utf8') };
+    return collectExec(this.exec(id, options));
   }
 
   /** The container's json-file log; `follow` streams until it stops (see logs.ts). */
