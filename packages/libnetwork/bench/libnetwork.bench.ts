@@ -1,0 +1,181 @@
+/**
+ * libnetwork benchmarks (`npm run bench -- libnetwork`). Every figure is measured in a fresh test
+ * namespace acting as the host, with the file store on local disk (fsync included), and reported
+ * as a median of single operations. When dockerd is installed the same operations are measured on
+ * a real Docker daemon started in its own namespace in the same run, and the ratio is printed.
+ */
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Ipam } from '@tsnet/ipam';
+import { openFileStore, type Store } from '@tsnet/store';
+import { busyboxRootfsTar, createTestNs, dockerAvailable, median, reportBench, startDockerInNs, type BenchFigure, type TestNs } from '@tsnet/testkit';
+import { Controller, bridge, createFirewall, host, none, removeNamedNetns, type BackendName, type Sandbox } from '../src/index.js';
+
+const N = Number(process.env.TSNET_BENCH_N ?? 20);
+const JOIN = Number(process.env.TSNET_BENCH_JOIN ?? 1000);
+const time = async (fn: () => Promise<unknown>): Promise<number> => {
+  const start = performance.now();
+  await fn();
+  return performance.now() - start;
+};
+
+interface World {
+  ns: TestNs;
+  controller: Controller;
+  store: Store;
+  destroy(): Promise<void>;
+}
+
+async function world(backend: BackendName): Promise<World> {
+  const ns = createTestNs('tsnet-bench');
+  const dir = mkdtempSync(join(tmpdir(), 'tsnet-ln-bench-'));
+  writeFileSync(join(dir, 'resolv.conf'), 'nameserver 192.0.2.53\n');
+  const store = await openFileStore(join(dir, 'store'));
+  const ipam = await Ipam.open({ store });
+  const namespaces = new Set<string>();
+  const controller = new Controller({
+    store,
+    ipam,
+    drivers: [bridge(), host(), none()],
+    firewall: createFirewall({ backend, nsPath: ns.path }),
+    hostNsPath: ns.path,
+    dataDir: dir,
+    config: { hostResolvConfPath: join(dir, 'resolv.conf') },
+  });
+  controller.events.subscribe((e) => {
+    if (e.type === 'sandbox.create') namespaces.add(e.sandbox.nsPath.split('/').pop()!);
+  });
+  await controller.start();
+  return {
+    ns,
+    controller,
+    store,
+    async destroy() {
+      // Throwaway state: dropping the namespaces takes every veth, bridge and rule with them.
+      await controller.stop();
+      await store.close();
+      for (const n of namespaces) removeNamedNetns(n);
+      ns.destroy();
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
+
+async function benchTsnet(backend: BackendName): Promise<Record<string, number>> {
+  const w = await world(backend);
+  const c = w.controller;
+  try {
+    const create: number[] = [];
+    for (let i = 0; i < N; i++) create.push(await time(() => c.createNetwork({ name: `bench${i}` })));
+    const del: number[] = [];
+    for (let i = 0; i < N; i++) del.push(await time(() => c.deleteNetwork(`bench${i}`)));
+    await c.createNetwork({ name: 'join', ipam: { config: [{ subnet: '10.200.0.0/22' }] } });
+    const sandboxes: Sandbox[] = [];
+    for (let i = 0; i < N; i++) sandboxes.push(await c.createSandbox({ containerId: `bench-${i}` }));
+    const connect: number[] = [];
+    for (const sb of sandboxes) connect.push(await time(() => sb.connect('join')));
+    const disconnect: number[] = [];
+    for (const sb of sandboxes) disconnect.push(await time(() => sb.disconnect('join')));
+    const publish: number[] = [];
+    const ports = [...Array(1000).keys()].map((i) => ({ proto: 'tcp' as const, containerPort: 10000 + i, hostPort: 20000 + i }));
+    for (let round = 0; round < 3; round++) {
+      publish.push(await time(() => sandboxes[round]!.connect('join', { portBindings: ports })));
+      await sandboxes[round]!.disconnect('join');
+    }
+    return { network_create_ms: median(create), network_delete_ms: median(del), connect_ms: median(connect), disconnect_ms: median(disconnect), publish_1000_ports_ms: median(publish) };
+  } finally {
+    await w.destroy();
+  }
+}
+
+/** JOIN sandboxes on one bridge, then on until the kernel's per-bridge port limit refuses one. */
+async function benchJoin(): Promise<{ seconds: number; maxPorts: number; error: string }> {
+  const w = await world('nftables');
+  const c = w.controller;
+  try {
+    await c.createNetwork({ name: 'big', options: { 'com.docker.network.bridge.name': 'brbig' }, ipam: { config: [{ subnet: '10.201.0.0/20' }] } });
+    const start = performance.now();
+    for (let i = 0; i < JOIN; i++) {
+      const sb = await c.createSandbox({ containerId: `join-${i}` });
+      await sb.connect('big');
+    }
+    const seconds = (performance.now() - start) / 1000;
+    let ports = JOIN;
+    let error = '';
+    for (let i = JOIN; i < 1100; i++) {
+      const sb = await c.createSandbox({ containerId: `join-${i}` });
+      try {
+        await sb.connect('big');
+        ports++;
+      } catch (e) {
+        error = `${(e as { code?: string }).code}: ${(e as Error).message}`;
+        break;
+      }
+    }
+    return { seconds, maxPorts: ports, error };
+  } finally {
+    await w.destroy();
+  }
+}
+
+async function benchDocker(): Promise<Record<string, number> | undefined> {
+  if (!dockerAvailable()) return undefined;
+  const ns = createTestNs('tsnet-bench-docker');
+  const d = await startDockerInNs(ns);
+  try {
+    await d.importImage('tsnetbox', busyboxRootfsTar());
+    const create: number[] = [];
+    const ids: string[] = [];
+    for (let i = 0; i < N; i++) {
+      create.push(await time(async () => {
+        const r = await d.api<{ Id: string }>('POST', '/networks/create', { Name: `bench${i}`, CheckDuplicate: true });
+        if (r.status !== 201) throw new Error(`docker network create: ${JSON.stringify(r.body)}`);
+        ids.push(r.body.Id);
+      }));
+    }
+    // connect/disconnect need a running container: one, moved across the networks.
+    const ctr = await d.api<{ Id: string }>('POST', '/containers/create?name=bench', { Image: 'tsnetbox', Cmd: ['sleep', '3600'] });
+    await d.api('POST', `/containers/${ctr.body.Id}/start`);
+    const connect: number[] = [];
+    for (const id of ids) connect.push(await time(() => d.api('POST', `/networks/${id}/connect`, { Container: ctr.body.Id })));
+    const disconnect: number[] = [];
+    for (const id of ids) disconnect.push(await time(() => d.api('POST', `/networks/${id}/disconnect`, { Container: ctr.body.Id })));
+    const del: number[] = [];
+    for (const id of ids) del.push(await time(() => d.api('DELETE', `/networks/${id}`)));
+    return { network_create_ms: median(create), network_delete_ms: median(del), connect_ms: median(connect), disconnect_ms: median(disconnect) };
+  } finally {
+    await d.stop();
+    ns.destroy();
+  }
+}
+
+const targets: Record<string, string> = {
+  network_create_ms: '<= 8',
+  network_delete_ms: '<= 40',
+  connect_ms: '<= 4',
+  disconnect_ms: '<= 6',
+  publish_1000_ports_ms: '<= 200',
+};
+
+const figures: BenchFigure[] = [];
+const docker = await benchDocker().catch((e: Error) => {
+  console.error(`# docker not measured: ${e.message.split('\n')[0]}`);
+  return undefined;
+});
+for (const backend of ['nftables', 'iptables'] as const) {
+  const r = await benchTsnet(backend);
+  const prefix = backend === 'nftables' ? 'libnetwork' : 'libnetwork.iptables';
+  for (const [key, value] of Object.entries(r)) {
+    const dockerValue = docker?.[key];
+    figures.push({ name: `${prefix}.${key}`, value, unit: 'ms', ...(dockerValue !== undefined ? { docker: dockerValue } : {}), ...(targets[key] ? { target: targets[key] } : {}) });
+  }
+}
+if (JOIN > 0) {
+  const join1000 = await benchJoin();
+  figures.push({ name: `libnetwork.join_${JOIN}_sandboxes_s`, value: join1000.seconds, unit: 's' });
+  figures.push({ name: 'libnetwork.bridge_max_ports', value: join1000.maxPorts, unit: 'ports' });
+  console.error(`# port ${join1000.maxPorts + 1} on one bridge: ${join1000.error || 'accepted'}`);
+}
+if (!docker) console.error('# publish_1000_ports and join_1000_sandboxes have no Docker counterpart here (Docker publishes at container start, one docker-proxy per port).');
+reportBench('libnetwork', figures);
