@@ -171,7 +171,10 @@ export class FakeRuntime implements ContainerRuntime {
 
   async *logs(id: string, options: LogOptions = {}): AsyncGenerator<LogEntry> {
     const entry = this.#get(id);
-    if (options.follow && entry.state.status === 'running') await this.wait(id, options.signal ? { signal: options.signal } : {}).catch(() => undefined);
+    if (options.follow && entry.state.status !== 'exited') {
+      const condition = entry.state.status === 'created' ? 'next-exit' : 'not-running';
+      await this.wait(id, { condition, ...(options.signal ? { signal: options.signal } : {}) }).catch(() => undefined);
+    }
     let lines = entry.logs.filter(logFilter(options));
     if (typeof options.tail === 'number') lines = options.tail === 0 ? [] : lines.slice(-options.tail);
     yield* lines;

@@ -132,6 +132,21 @@ describeNetns('runtime: containers on runc', () => {
     expect(runtime.state(c.id).status).toBe('exited');
   });
 
+  it('attach before start: a follower opened on a created container gets everything, then the exit code', async () => {
+    const c = await runtime.create(spec(['sh', '-c', 'echo one; echo two >&2; exit 4']));
+    const seen: string[] = [];
+    const follower = (async () => {
+      for await (const e of runtime.logs(c.id, { follow: true, tail: 0 })) seen.push(`${e.stream}:${e.log}`);
+    })();
+    const exit = runtime.wait(c.id, { condition: 'next-exit' });
+    await new Promise((r) => setTimeout(r, 300)); // the follower is waiting, nothing has run yet
+    expect(seen).toEqual([]);
+    await runtime.start(c.id);
+    expect(await exit).toEqual({ exitCode: 4, error: '' });
+    await follower;
+    expect(seen.sort()).toEqual(['stderr:two\n', 'stdout:one\n']);
+  });
+
   it('stop sends SIGTERM, then SIGKILL to a process that ignores it', async () => {
     const polite = await runtime.create(spec(['sh', '-c', 'trap "exit 0" TERM; while true; do sleep 0.1; done']));
     await runtime.start(polite.id);

@@ -380,10 +380,13 @@ export class Runtime implements ContainerRuntime {
     return collectExec(this.exec(id, options));
   }
 
-  /** The container's json-file log; `follow` streams until it stops (see logs.ts). */
+  /**
+   * The container's json-file log (see logs.ts). `follow` streams until the container has exited;
+   * opened on a created container it waits for the start, which is how attach-before-start works.
+   */
   logs(id: string, options: LogOptions = {}): AsyncGenerator<LogEntry> {
     const entry = this.#get(id);
-    return readLogs(entry.paths.log, options, () => entry.status === 'running');
+    return readLogs(entry.paths.log, options, () => entry.status !== 'exited' && this.#entries.has(id));
   }
 
   /** Stops watching; containers keep running (the next daemon adopts them). */
