@@ -1,0 +1,10 @@
+export { FlagError, keyValues, ramInBytes, parseCidr } from './common.js';
+export { networkCreateBody, networkConnectBody, consolidateIpam } from './network.js';
+export type { NetworkCreateFlags, NetworkCreateBody, ConnectFlags, IpamConfigBody } from './network.js';
+export { parsePorts, addPublish, addExpose } from './ports.js';
+export type { PortSpecs, PortBindingBody } from './ports.js';
+export { parseMount, splitVolumes, parseTmpfs } from './mounts.js';
+export type { MountBody } from './mounts.js';
+export { containerCreateBody, parseEnv, parseExtraHosts } from './container.js';
+export type { RunFlags, CreateBody } from './container.js';
+export { parseFilters } from './filters.js';
