@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { watch, type FSWatcher } from 'node:fs';
-import { mkdir, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
+import { mkdir, readdir, readFile, realpath, rm, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Subject, type Observable } from 'rxjs';
 import { conflict, invalid, notFound } from '@tsnet/errors';
@@ -73,7 +73,10 @@ export class Runtime implements ContainerRuntime {
   }
 
   static async open(options: RuntimeOptions): Promise<Runtime> {
-    const runtime = new Runtime(options);
+    // Mount points in /proc/self/mountinfo are real paths: a symlinked data root would make
+    // isMounted() miss our own overlay and stack a second one on it.
+    await mkdir(options.dataRoot, { recursive: true, mode: 0o711 });
+    const runtime = new Runtime({ ...options, dataRoot: await realpath(options.dataRoot) });
     await runtime.#adopt();
     return runtime;
   }
