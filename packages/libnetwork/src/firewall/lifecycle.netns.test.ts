@@ -2,6 +2,7 @@ import { describeNetns, trackedTestNs, type TestNs } from '@tsnet/testkit';
 import { afterEach, beforeEach, expect, it } from 'vitest';
 import { IptablesFirewall } from './iptables-backend.js';
 import { NftFirewall } from './nft-backend.js';
+import { netnsRunner } from './runner.js';
 import { mapping, network, sampleState } from './fixtures.js';
 import type { Firewall, FirewallState } from './types.js';
 
@@ -142,3 +143,50 @@ for (const c of [nftCase, iptCase('nft'), iptCase('legacy')]) {
     });
   });
 }
+
+describeNetns('nftables: the hot path', () => {
+  it('adds and removes a network through the coprocess alone, with no re-listing of the kernel', async () => {
+    const ns = trackedTestNs('tsnet-fw');
+    const oneShot: string[] = [];
+    const fw = new NftFirewall(ns.path, (p) => {
+      const inner = netnsRunner(p);
+      return { run: (cmd, args, input) => (oneShot.push(`${cmd} ${args.join(' ')}`), inner.run(cmd, args, input)) };
+    });
+    try {
+      await fw.apply(sampleState);
+      expect(oneShot).toEqual(['nft -a list ruleset']); // the startup reconcile
+      const extra = network('extra', 7);
+      for (let i = 0; i < 3; i++) {
+        await fw.apply({ ...sampleState, networks: [...sampleState.networks, extra] });
+        await fw.apply(sampleState);
+      }
+      expect(oneShot).toHaveLength(1);
+      expect(await fw.drift(sampleState)).toEqual({ missing: [], extra: [] });
+    } finally {
+      fw.close();
+      ns.destroy();
+    }
+  });
+});
+
+describeNetns('iptables: the hot path', () => {
+  it('adds and removes a network with one iptables-restore per family and no iptables-save', async () => {
+    const ns = trackedTestNs('tsnet-fw');
+    const calls: string[] = [];
+    const fw = new IptablesFirewall(ns.path, 'nft', (p) => {
+      const inner = netnsRunner(p);
+      return { run: (cmd, args, input) => (calls.push(cmd), inner.run(cmd, args, input)) };
+    });
+    try {
+      await fw.apply(sampleState);
+      calls.length = 0;
+      const extra = network('extra', 7);
+      await fw.apply({ ...sampleState, networks: [...sampleState.networks, extra] });
+      await fw.apply(sampleState);
+      expect(calls).toEqual(['iptables-nft-restore', 'iptables-nft-restore']); // extra has IPv4 only
+      expect(await fw.drift(sampleState)).toEqual({ missing: [], extra: [] });
+    } finally {
+      ns.destroy();
+    }
+  });
+});

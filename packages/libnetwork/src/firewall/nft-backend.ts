@@ -80,7 +80,10 @@ export class NftFirewall implements Firewall {
       const [family, table, chain] = k.split('/');
       return `list chain ${NFT_FAMILY[Number(family) as 4 | 6]} tsnet-${table} ${chain}`;
     });
-    learnHandles(view, parseNftListing(await this.#session.run(lists), (t) => OUR_TABLE.test(t)));
+    // One line each: nft 1.0.6 cannot run two `list` commands in one batch.
+    let text = '';
+    for (const l of lists) text += await this.#session.run([l]);
+    learnHandles(view, parseNftListing(text, (t) => OUR_TABLE.test(t)));
   }
 
   /** Ends the nft coprocess. */
