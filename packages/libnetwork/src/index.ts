@@ -73,3 +73,7 @@ export { readSysctl, writeSysctl, ensureSysctl } from './sysctl/index.js';
 // Firewall.
 export { createFirewall, requiredSysctls, renderNft, renderIptables, NftFirewall, IptablesFirewall, NoneFirewall } from './firewall/index.js';
 export type { AnnotatedRule, BackendName, CreateFirewallOptions, Drift, Firewall, FirewallState, NetworkRules, PortMapping, Proto, ResolverPorts, RuleOwner } from './firewall/index.js';
+
+// Published ports: `-p` parsing, host port reservation, userland proxy.
+export { parsePortSpec, parsePortSpecs, parsePortRange, publishAllBindings, formatBinding, PortReserver, localPortRange, simpleReserver, startUserlandProxy } from './portmapper/index.js';
+export type { PortBinding, PortProto, PortHolder, ReserveRequest, Reservation, PortReserverOptions, ProxySpec, UserlandProxy } from './portmapper/index.js';

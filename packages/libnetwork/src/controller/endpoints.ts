@@ -113,7 +113,8 @@ export async function connect(core: Core, networkRef: string, sandboxRef: string
     const requests = [...(o.portBindings ?? []), ...(o.publishAll ? publishAllRequests(endpoint.exposedPorts, o.portBindings ?? []) : [])];
     if (requests.length > 0 && makesLink) {
       const hostIp = (network.driverConfig as BridgeConfig).hostBindingIpv4;
-      endpoint.ports = await core.ports.reserve(endpoint.id, sandbox.containerName || sandbox.containerId, requests, hostIp);
+      const proxyTo = core.config.userlandProxy ? plainIp(endpoint.ipv4) : undefined;
+      endpoint.ports = await core.ports.reserve(endpoint.id, sandbox.containerName || sandbox.containerId, requests, hostIp, proxyTo || undefined);
     }
     await driver.join(core.ctx, network, endpoint, { sandbox, ifName: endpoint.ifName });
     core.endpoints.set(endpoint.id, endpoint);

@@ -17,6 +17,8 @@ export interface PortBindingRequest {
 export interface HeldPort {
   hostPort: number;
   release(): void;
+  /** `userland-proxy` on: serve the held socket with a proxy to the container (docker-proxy's job). */
+  startProxy?(target: { containerIp: string; containerPort: number }): Promise<void>;
 }
 
 /** What the controller needs from the port reserver (bound sockets in the host namespace). */
@@ -59,7 +61,7 @@ export class PortBook {
     this.#reserver = reserver;
   }
 
-  async reserve(endpointId: string, holder: string, requests: PortBindingRequest[], defaultHostIp: string): Promise<PublishedPort[]> {
+  async reserve(endpointId: string, holder: string, requests: PortBindingRequest[], defaultHostIp: string, proxyTo?: string): Promise<PublishedPort[]> {
     const held: HeldPort[] = [];
     const out: PublishedPort[] = [];
     try {
@@ -73,6 +75,7 @@ export class PortBook {
           holder,
         });
         held.push(h);
+        if (proxyTo && h.startProxy) await h.startProxy({ containerIp: proxyTo, containerPort: r.containerPort });
         out.push({ proto: r.proto, containerPort: r.containerPort, hostIp: r.hostIp ?? '', hostPort: h.hostPort });
       }
     } catch (error) {
@@ -108,7 +111,7 @@ export class MemoryPortReserver implements PortReserverLike {
       return { hostPort: port, release: () => this.#taken.delete(key) };
     }
     const holder = this.#taken.get(`${req.proto}/${req.hostPort}`);
-    throw conflict('ERR_PORT_ALLOCATED', `host port ${req.hostPort}/${req.proto} is already allocated${holder ? ` by ${holder}` : ''}`, {
+    throw conflict('ERR_PORT_IN_USE', `Bind for 0.0.0.0:${req.hostPort}/${req.proto} failed: port is already allocated${holder ? ` to ${holder}` : ''}`, {
       details: { port: req.hostPort, proto: req.proto, holder },
     });
   }

@@ -136,6 +136,7 @@ async function reholdPorts(core: Core, endpoint: EndpointRecord, log: (msg: stri
       sandbox?.containerName || sandbox?.containerId || endpoint.id.slice(0, 12),
       endpoint.ports.map((p) => ({ proto: p.proto, containerPort: p.containerPort, hostIp: p.hostIp, hostPort: p.hostPort })),
       '',
+      core.config.userlandProxy ? plainIp(endpoint.ipv4) || undefined : undefined,
     );
   } catch (error) {
     log(`endpoint ${endpoint.id.slice(0, 12)}: could not hold its host ports again: ${(error as Error).message}`);

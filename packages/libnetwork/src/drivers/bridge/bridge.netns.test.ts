@@ -81,7 +81,7 @@ for (const backend of ['nftables', 'iptables'] as const) {
       const other = await c.createSandbox({ containerId: 'other' });
       const rulesBefore = rules(w, backend);
       await expect(other.connect('pub', { portBindings: [{ proto: 'tcp', containerPort: 80, hostPort: 8080 }] })).rejects.toMatchObject({
-        code: 'ERR_PORT_ALLOCATED',
+        code: 'ERR_PORT_IN_USE',
         message: expect.stringContaining('8080'),
       });
       expect(rules(w, backend)).toBe(rulesBefore);
@@ -194,7 +194,18 @@ describeNetns('host and none drivers, embedded resolver, restart', () => {
     expect(c2.endpoints()).toHaveLength(2);
     expect(ping(a.nsPath, '10.14.0.3')).toBe(true);
     const held = await c2.createSandbox({ containerId: 'kc' });
-    await expect(held.connect('keep', { portBindings: [{ proto: 'tcp', containerPort: 80, hostPort: 8081 }] })).rejects.toMatchObject({ code: 'ERR_PORT_ALLOCATED' });
+    await expect(held.connect('keep', { portBindings: [{ proto: 'tcp', containerPort: 80, hostPort: 8081 }] })).rejects.toMatchObject({ code: 'ERR_PORT_IN_USE' });
     expect(inNs(w.host.path, ['nft', 'list', 'ruleset']).stdout).toContain('8081');
+  });
+
+  it('userland-proxy on: 127.0.0.1 is served by a proxy process holding the port', async () => {
+    await w.destroy();
+    w = await netnsWorld('nftables', { userlandProxy: true });
+    await w.controller.createNetwork({ name: 'px', ipam: { config: [{ subnet: '10.15.0.0/24' }] } });
+    const srv = await w.controller.createSandbox({ containerId: 'px' });
+    await srv.connect('px', { portBindings: [{ proto: 'tcp', containerPort: 80, hostPort: 8082 }] });
+    expect(await tcpExchange(srv.nsPath, 80, w.host.path, '127.0.0.1', 8082, 'via-proxy')).toBe('via-proxy');
+    await srv.disconnect('px');
+    expect(await tcpExchange(srv.nsPath, 80, w.host.path, '127.0.0.1', 8082, 'gone')).toBe('');
   });
 });
