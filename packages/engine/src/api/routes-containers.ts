@@ -1,0 +1,214 @@
+import { invalid } from '@tsnet/errors';
+import { encodeFrame, type ContainerState } from '../runtime/index.js';
+import type { ContainerRecord } from '../services/container-types.js';
+import { inspectContainer, summarizeContainer } from '../services/container-view.js';
+import type { ApiServices, Route } from './context.js';
+import { API_VERSION, boolParam, hijack, intParam, parseFilters, readJson, readObject, sendEmpty, sendJson, type Ctx } from './http.js';
+
+const LIST_FILTERS = ['id', 'name', 'label', 'status', 'network', 'exited', 'ancestor', 'volume', 'before', 'since'];
+
+function listContainers(s: ApiServices, c: Ctx): Array<Record<string, unknown>> {
+  const all = boolParam(c.query, 'all');
+  const f = parseFilters(c.query, LIST_FILTERS);
+  const some = (key: string, test: (v: string) => boolean): boolean => !f.has(key) || f.get(key)!.some(test);
+  const rows: Array<{ r: ContainerRecord; st: ContainerState }> = [];
+  for (const r of s.containers.records()) {
+    const st = s.runtime.state(r.id);
+    if (!all && !f.has('status') && !f.has('exited') && st.status !== 'running') continue;
+    const nets = Object.keys(r.endpoints);
+    const ok =
+      some('id', (v) => r.id.startsWith(v)) &&
+      some('name', (v) => r.name.includes(v.replace(/^\//, ''))) &&
+      (!f.has('label') || f.get('label')!.every((v) => {
+        const eq = v.indexOf('=');
+        return eq < 0 ? v in r.labels : r.labels[v.slice(0, eq)] === v.slice(eq + 1);
+      })) &&
+      some('status', (v) => st.status === v) &&
+      some('exited', (v) => st.status === 'exited' && st.exitCode === Number(v)) &&
+      some('network', (v) => nets.includes(v) || s.controller.networks().some((n) => n.id.startsWith(v) && nets.includes(n.name))) &&
+      some('ancestor', (v) => r.image === v || r.imageId === v || r.imageId.startsWith(`sha256:${v}`)) &&
+      some('volume', (v) => r.mountPlan.mounts.some((m) => m.name === v || m.destination === v));
+    if (ok) rows.push({ r, st });
+  }
+  const limit = intParam(c.query, 'limit');
+  const out = rows.reverse().map(({ r, st }) => summarizeContainer(s.controller, r, st));
+  return limit !== undefined && limit > 0 ? out.slice(0, limit) : out;
+}
+
+/** `docker logs`: json-file entries as multiplexed frames. */
+async function logs(c: Ctx, s: ApiServices): Promise<void> {
+  const r = s.containers.find(c.params.id!);
+  const stdout = boolParam(c.query, 'stdout');
+  const stderr = boolParam(c.query, 'stderr');
+  if (!stdout && !stderr) throw invalid('ERR_BAD_PARAMETER', 'Bad parameters: you must choose at least one stream');
+  const tailRaw = c.query.get('tail');
+  const tail = tailRaw === null || tailRaw === '' || tailRaw === 'all' ? 'all' : Number(tailRaw);
+  if (tail !== 'all' && !Number.isInteger(tail)) throw invalid('ERR_BAD_PARAMETER', `invalid tail value ${JSON.stringify(tailRaw)}`);
+  const since = Number(c.query.get('since') ?? '0') || undefined;
+  const until = Number(c.query.get('until') ?? '0') || undefined;
+  const timestamps = boolParam(c.query, 'timestamps');
+  const res = c.res!;
+  res.writeHead(200, { 'Content-Type': 'application/vnd.docker.multiplexed-stream', 'Api-Version': API_VERSION });
+  res.flushHeaders();
+  for await (const e of s.runtime.logs(r.id, { stdout, stderr, tail, follow: boolParam(c.query, 'follow'), signal: c.signal, ...(since ? { since } : {}), ...(until ? { until } : {}) })) {
+    if (!res.writable) break;
+    res.write(encodeFrame(e.stream, timestamps ? `${e.time} ${e.log}` : e.log));
+  }
+  res.end();
+}
+
+/**
+ * Non-interactive attach (`docker run` without -d): output from now on, until the container
+ * stops. The CLI attaches before it starts the container, so this waits for the next start.
+ */
+async function attach(c: Ctx, s: ApiServices): Promise<void> {
+  const r = s.containers.find(c.params.id!);
+  const stdout = boolParam(c.query, 'stdout');
+  const stderr = boolParam(c.query, 'stderr');
+  const replay = boolParam(c.query, 'logs');
+  const stream = boolParam(c.query, 'stream');
+  const attachedAt = Date.now();
+  const out = hijack(c);
+  const abort = new AbortController();
+  void out.closed.then(() => abort.abort());
+  const reading = (async () => {
+    const initial = s.runtime.state(r.id);
+    if (stream && initial.status !== 'running') {
+      while (!abort.signal.aborted) {
+        const st = s.runtime.has(r.id) ? s.runtime.state(r.id) : undefined;
+        if (!st || (st.status !== 'created' && Date.parse(st.startedAt) >= attachedAt - 1000 && st.startedAt !== initial.startedAt)) break;
+        await new Promise((res) => setTimeout(res, 15));
+      }
+    }
+    if (!s.runtime.has(r.id) || (!stdout && !stderr)) return;
+    const since = replay ? undefined : attachedAt / 1000 - 1;
+    for await (const e of s.runtime.logs(r.id, { stdout, stderr, follow: stream, signal: abort.signal, ...(since !== undefined && initial.status !== 'running' ? { since } : {}), ...(initial.status === 'running' && !replay ? { tail: 0 } : {}) })) {
+      out.write(encodeFrame(e.stream, e.log));
+    }
+  })();
+  s.containers.holdOutput(r.id, reading);
+  try {
+    await reading;
+  } finally {
+    out.end();
+  }
+}
+
+async function execStart(c: Ctx, s: ApiServices): Promise<void> {
+  const body = await readObject(c);
+  const record = s.execs.get(c.params.id!);
+  if (body.Detach === true) {
+    const h = s.execs.start(record.id);
+    h.stdout.resume();
+    h.stderr.resume();
+    sendEmpty(c, 200);
+    return;
+  }
+  const handle = s.execs.start(record.id);
+  const out = hijack(c);
+  const pipe = (stream: NodeJS.ReadableStream, name: 'stdout' | 'stderr', wanted: boolean) =>
+    new Promise<void>((resolve) => {
+      stream.on('data', (chunk: Buffer) => wanted && out.write(encodeFrame(name, chunk)));
+      stream.once('end', () => resolve());
+      stream.once('close', () => resolve());
+    });
+  await Promise.all([pipe(handle.stdout, 'stdout', record.attachStdout), pipe(handle.stderr, 'stderr', record.attachStderr), handle.exitCode.catch(() => 126)]);
+  await new Promise((res) => setTimeout(res, 0)); // exit code recorded before the client asks for it
+  out.end();
+}
+
+export const containerRoutes: Route[] = [
+  { method: 'GET', path: '/containers/json', handler: async (c, s) => sendJson(c, 200, listContainers(s, c)) },
+  {
+    method: 'POST',
+    path: '/containers/create',
+    handler: async (c, s) => {
+      const name = c.query.get('name') ?? undefined;
+      sendJson(c, 201, await s.containers.create(name, await readJson(c)));
+    },
+  },
+  {
+    method: 'GET',
+    path: '/containers/:id/json',
+    handler: async (c, s) => {
+      const r = s.containers.find(c.params.id!);
+      sendJson(c, 200, inspectContainer(s.controller, r, s.runtime.state(r.id)));
+    },
+  },
+  {
+    method: 'POST',
+    path: '/containers/:id/start',
+    handler: async (c, s) => sendEmpty(c, (await s.containers.start(c.params.id!)) === 'already' ? 304 : 204),
+  },
+  {
+    method: 'POST',
+    path: '/containers/:id/stop',
+    handler: async (c, s) => {
+      const t = intParam(c.query, 't') ?? intParam(c.query, 'timeout');
+      sendEmpty(c, (await s.containers.stop(c.params.id!, t, c.query.get('signal') ?? undefined)) === 'already' ? 304 : 204);
+    },
+  },
+  {
+    method: 'POST',
+    path: '/containers/:id/restart',
+    handler: async (c, s) => {
+      await s.containers.stop(c.params.id!, intParam(c.query, 't'));
+      await s.containers.start(c.params.id!);
+      sendEmpty(c, 204);
+    },
+  },
+  {
+    method: 'POST',
+    path: '/containers/:id/kill',
+    handler: async (c, s) => {
+      await s.containers.kill(c.params.id!, c.query.get('signal') ?? undefined);
+      sendEmpty(c, 204);
+    },
+  },
+  {
+    method: 'POST',
+    path: '/containers/:id/wait',
+    handler: async (c, s) => {
+      const cond = c.query.get('condition') || 'not-running';
+      if (!['not-running', 'next-exit', 'removed'].includes(cond)) throw invalid('ERR_BAD_PARAMETER', `invalid condition: "${cond}"`);
+      const { done } = s.containers.wait(c.params.id!, cond as 'not-running', c.signal);
+      // The CLI's wait returns once headers arrive: the waiter is registered before they go.
+      const res = c.res!;
+      res.writeHead(200, { 'Content-Type': 'application/json', 'Api-Version': API_VERSION });
+      res.flushHeaders();
+      const result = await done.catch((error: unknown) => ({ StatusCode: -1, Error: { Message: String(error) } }));
+      res.end(`${JSON.stringify(result)}\n`);
+    },
+  },
+  {
+    method: 'DELETE',
+    path: '/containers/:id',
+    handler: async (c, s) => {
+      await s.containers.remove(c.params.id!, { force: boolParam(c.query, 'force'), volumes: boolParam(c.query, 'v') });
+      sendEmpty(c, 204);
+    },
+  },
+  { method: 'GET', path: '/containers/:id/logs', handler: logs },
+  { method: 'POST', path: '/containers/:id/attach', handler: attach },
+  {
+    method: 'POST',
+    path: '/containers/:id/exec',
+    handler: async (c, s) => sendJson(c, 201, { Id: s.execs.create(c.params.id!, await readObject(c)).id }),
+  },
+  { method: 'POST', path: '/exec/:id/start', handler: execStart },
+  { method: 'GET', path: '/exec/:id/json', handler: async (c, s) => sendJson(c, 200, s.execs.inspect(c.params.id!)) },
+  {
+    method: 'POST',
+    path: '/containers/prune',
+    handler: async (c, s) => {
+      parseFilters(c.query, ['label', 'until']);
+      const deleted: string[] = [];
+      for (const r of s.containers.records()) {
+        if (s.runtime.state(r.id).status === 'running') continue;
+        await s.containers.remove(r.id);
+        deleted.push(r.id);
+      }
+      sendJson(c, 200, { ContainersDeleted: deleted, SpaceReclaimed: 0 });
+    },
+  },
+];

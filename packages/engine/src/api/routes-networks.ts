@@ -1,0 +1,173 @@
+import { z } from 'zod';
+import { invalid } from '@tsnet/errors';
+import type { NetworkInspect } from '@tsnet/libnetwork';
+import type { ApiServices, Route } from './context.js';
+import { parseFilters, readObject, sendEmpty, sendJson } from './http.js';
+import { zodProblem } from './validate.js';
+
+const strMap = z.record(z.string(), z.string()).nullish();
+
+const createSchema = z
+  .object({
+    Name: z.string().min(1, 'network name is required'),
+    CheckDuplicate: z.boolean().optional(),
+    Driver: z.string().optional(),
+    Scope: z.string().optional(),
+    Internal: z.boolean().optional(),
+    Attachable: z.boolean().optional(),
+    Ingress: z.boolean().optional(),
+    EnableIPv6: z.boolean().nullish(),
+    EnableIPv4: z.boolean().nullish(),
+    ConfigOnly: z.boolean().optional(),
+    IPAM: z
+      .object({
+        Driver: z.string().optional(),
+        Config: z.array(z.object({ Subnet: z.string().optional(), IPRange: z.string().optional(), Gateway: z.string().optional(), AuxiliaryAddresses: strMap }).loose()).nullish(),
+        Options: strMap,
+      })
+      .loose()
+      .nullish(),
+    Options: strMap,
+    Labels: strMap,
+  })
+  .loose();
+
+const connectSchema = z
+  .object({
+    Container: z.string().min(1, 'container is required'),
+    EndpointConfig: z
+      .object({
+        IPAMConfig: z.object({ IPv4Address: z.string().optional(), IPv6Address: z.string().optional() }).loose().nullish(),
+        Aliases: z.array(z.string()).nullish(),
+        Links: z.array(z.string()).nullish(),
+      })
+      .loose()
+      .nullish(),
+  })
+  .loose();
+
+const disconnectSchema = z.object({ Container: z.string().min(1, 'container is required'), Force: z.boolean().optional() }).loose();
+
+const matchText = (pattern: string, text: string): boolean => {
+  try {
+    return new RegExp(pattern).test(text);
+  } catch {
+    return text.includes(pattern);
+  }
+};
+
+function labelMatch(labels: Record<string, string>, wanted: string): boolean {
+  const eq = wanted.indexOf('=');
+  return eq < 0 ? wanted in labels : labels[wanted.slice(0, eq)] === wanted.slice(eq + 1);
+}
+
+function listNetworks(s: ApiServices, filters: Map<string, string[]>): NetworkInspect[] {
+  const some = (key: string, test: (v: string) => boolean): boolean => !filters.has(key) || filters.get(key)!.some(test);
+  return s.controller.networks().map((n) => ({ n, i: s.controller.inspectNetwork(n.id) })).filter(({ n, i }) =>
+    some('name', (v) => matchText(v, n.name)) &&
+    some('id', (v) => n.id.startsWith(v)) &&
+    some('driver', (v) => n.driver === v) &&
+    (!filters.has('label') || filters.get('label')!.every((v) => labelMatch(n.labels, v))) &&
+    some('type', (v) => (v === 'custom' ? !n.predefined : v === 'builtin' ? n.predefined : (() => { throw invalid('ERR_BAD_FILTERS', `invalid filter: 'type'='${v}'`); })())) &&
+    some('scope', (v) => n.scope === v) &&
+    some('dangling', (v) => {
+      const dangling = ['true', '1'].includes(v);
+      if (!dangling && !['false', '0'].includes(v)) throw invalid('ERR_BAD_FILTERS', `invalid filter 'dangling=${v}'`);
+      return dangling === (!n.predefined && Object.keys(i.Containers).length === 0);
+    }),
+  ).map(({ i }) => i);
+}
+
+export const networkRoutes: Route[] = [
+  {
+    method: 'GET',
+    path: '/networks',
+    handler: async (c, s) => sendJson(c, 200, listNetworks(s, parseFilters(c.query, ['name', 'id', 'driver', 'label', 'type', 'dangling', 'scope']))),
+  },
+  {
+    method: 'GET',
+    path: '/networks/:id',
+    handler: async (c, s) => sendJson(c, 200, s.controller.inspectNetwork(c.params.id!)),
+  },
+  {
+    method: 'POST',
+    path: '/networks/create',
+    handler: async (c, s) => {
+      const parsed = createSchema.safeParse(await readObject(c));
+      if (!parsed.success) throw invalid('ERR_NETWORK_CONFIG', zodProblem(parsed.error));
+      const b = parsed.data;
+      const ipamConfig = (b.IPAM?.Config ?? []).map((x) => ({
+        ...(x.Subnet ? { subnet: x.Subnet } : {}),
+        ...(x.IPRange ? { ipRange: x.IPRange } : {}),
+        ...(x.Gateway ? { gateway: x.Gateway } : {}),
+        ...(x.AuxiliaryAddresses ? { auxAddresses: x.AuxiliaryAddresses } : {}),
+      }));
+      const record = await s.controller.createNetwork({
+        name: b.Name,
+        ...(b.Driver ? { driver: b.Driver } : {}),
+        options: b.Options ?? {},
+        labels: b.Labels ?? {},
+        internal: b.Internal ?? false,
+        attachable: b.Attachable ?? false,
+        enableIPv6: b.EnableIPv6 ?? false,
+        ipam: { ...(b.IPAM?.Driver ? { driver: b.IPAM.Driver } : {}), options: b.IPAM?.Options ?? {}, config: ipamConfig },
+      });
+      s.events.emit('network', 'create', record.id, { name: record.name, type: record.driver });
+      sendJson(c, 201, { Id: record.id, Warning: '' });
+    },
+  },
+  {
+    method: 'DELETE',
+    path: '/networks/:id',
+    handler: async (c, s) => {
+      const record = await s.controller.deleteNetwork(c.params.id!);
+      s.events.emit('network', 'destroy', record.id, { name: record.name, type: record.driver });
+      sendEmpty(c, 204);
+    },
+  },
+  {
+    method: 'POST',
+    path: '/networks/:id/connect',
+    handler: async (c, s) => {
+      const parsed = connectSchema.safeParse(await readObject(c));
+      if (!parsed.success) throw invalid('ERR_NETWORK_CONNECT', zodProblem(parsed.error));
+      const ec = parsed.data.EndpointConfig;
+      await s.containers.connect(c.params.id!, parsed.data.Container, {
+        aliases: ec?.Aliases ?? [],
+        links: ec?.Links ?? [],
+        ...(ec?.IPAMConfig?.IPv4Address ? { ipv4Address: ec.IPAMConfig.IPv4Address } : {}),
+        ...(ec?.IPAMConfig?.IPv6Address ? { ipv6Address: ec.IPAMConfig.IPv6Address } : {}),
+      });
+      sendEmpty(c, 200);
+    },
+  },
+  {
+    method: 'POST',
+    path: '/networks/:id/disconnect',
+    handler: async (c, s) => {
+      const parsed = disconnectSchema.safeParse(await readObject(c));
+      if (!parsed.success) throw invalid('ERR_NETWORK_DISCONNECT', zodProblem(parsed.error));
+      await s.containers.disconnect(c.params.id!, parsed.data.Container, parsed.data.Force ?? false);
+      sendEmpty(c, 200);
+    },
+  },
+  {
+    method: 'POST',
+    path: '/networks/prune',
+    handler: async (c, s) => {
+      const filters = parseFilters(c.query, ['label', 'until']);
+      const labels: Record<string, string | undefined> = {};
+      for (const l of filters.get('label') ?? []) {
+        const eq = l.indexOf('=');
+        labels[eq < 0 ? l : l.slice(0, eq)] = eq < 0 ? undefined : l.slice(eq + 1);
+      }
+      const before = new Map(s.controller.networks().map((n) => [n.name, n]));
+      const removed = await s.controller.pruneNetworks({ labels });
+      for (const name of removed) {
+        const n = before.get(name);
+        if (n) s.events.emit('network', 'destroy', n.id, { name, type: n.driver });
+      }
+      sendJson(c, 200, { NetworksDeleted: removed });
+    },
+  },
+];

@@ -1,0 +1,118 @@
+import { readFile } from 'node:fs/promises';
+import { z } from 'zod';
+import { invalid } from '@tsnet/errors';
+import { ramInBytes } from '@tsnet/volumes';
+
+/**
+ * daemon.json: the keys of Docker's daemon.json that concern networks and volumes, plus our own
+ * `firewall-backend`. Like dockerd, an unknown key is an error that names it (a typo must not be
+ * silently ignored), and every value is type-checked before anything starts.
+ */
+const pool = z.object({ base: z.string(), size: z.number().int().min(1).max(128) }).strict();
+
+export const daemonConfigSchema = z
+  .object({
+    bridge: z.string().optional(),
+    bip: z.string().optional(),
+    'fixed-cidr': z.string().optional(),
+    'default-address-pools': z.array(pool).optional(),
+    dns: z.array(z.string()).optional(),
+    'dns-search': z.array(z.string()).optional(),
+    'dns-opts': z.array(z.string()).optional(),
+    mtu: z.number().int().min(68).max(65535).optional(),
+    icc: z.boolean().optional(),
+    'ip-forward': z.boolean().optional(),
+    'ip-masq': z.boolean().optional(),
+    iptables: z.boolean().optional(),
+    'userland-proxy': z.boolean().optional(),
+    'live-restore': z.boolean().optional(),
+    'data-root': z.string().optional(),
+    'default-shm-size': z.union([z.string(), z.number().int().nonnegative()]).optional(),
+    'firewall-backend': z.enum(['nftables', 'iptables', 'none']).optional(),
+  })
+  .strict();
+
+export type DaemonConfigFile = z.infer<typeof daemonConfigSchema>;
+
+/** The daemon's settings after defaults, file and flags (flags win, as dockerd's do). */
+export interface DaemonConfig {
+  dataRoot: string;
+  host: string;
+  configPath: string;
+  firewallBackend: 'nftables' | 'iptables' | 'none';
+  liveRestore: boolean;
+  defaultShmSize: number;
+  file: DaemonConfigFile;
+}
+
+export const DEFAULTS = {
+  dataRoot: '/var/lib/tsnet',
+  host: 'unix:///run/tsnet/tsnet.sock',
+  configPath: '/etc/tsnet/daemon.json',
+} as const;
+
+/** Parses daemon.json text; an unknown key or a wrong type is ERR_DAEMON_CONFIG naming it. */
+export function parseDaemonConfig(text: string, source = 'daemon.json'): DaemonConfigFile {
+  let raw: unknown;
+  try {
+    raw = text.trim() === '' ? {} : JSON.parse(text);
+  } catch (error) {
+    throw invalid('ERR_DAEMON_CONFIG', `unable to configure the daemon with file ${source}: ${(error as Error).message}`, { cause: error });
+  }
+  const result = daemonConfigSchema.safeParse(raw);
+  if (!result.success) {
+    const problems = result.error.issues.map((i) => {
+      if (i.code === 'unrecognized_keys') return `the following directives don't match any configuration option: ${i.keys.join(', ')}`;
+      return `${i.path.join('.') || '(root)'}: ${i.message}`;
+    });
+    throw invalid('ERR_DAEMON_CONFIG', `unable to configure the daemon with file ${source}: ${problems.join('; ')}`);
+  }
+  return result.data;
+}
+
+/** Reads the file (a missing file = no settings, as dockerd with its default path). */
+export async function loadDaemonConfig(opts: { dataRoot?: string; host?: string; configPath?: string }): Promise<DaemonConfig> {
+  const configPath = opts.configPath ?? DEFAULTS.configPath;
+  const text = await readFile(configPath, 'utf8').catch((error: NodeJS.ErrnoException) => {
+    if (error.code === 'ENOENT' && opts.configPath === undefined) return '';
+    if (error.code === 'ENOENT') throw invalid('ERR_DAEMON_CONFIG', `unable to configure the daemon: config file ${configPath} does not exist`);
+    throw error;
+  });
+  const file = parseDaemonConfig(text, configPath);
+  const shm = file['default-shm-size'];
+  const defaultShmSize = shm === undefined ? 64 * 1024 * 1024 : typeof shm === 'number' ? shm : ramInBytes(shm);
+  const host = opts.host ?? DEFAULTS.host;
+  if (!host.startsWith('unix://') || host.length <= 'unix://'.length) {
+    throw invalid('ERR_DAEMON_HOST', `invalid host ${JSON.stringify(host)}: only unix:///path is supported`);
+  }
+  return {
+    dataRoot: opts.dataRoot ?? file['data-root'] ?? DEFAULTS.dataRoot,
+    host,
+    configPath,
+    firewallBackend: file['firewall-backend'] ?? (file.iptables === false ? 'none' : 'nftables'),
+    liveRestore: file['live-restore'] ?? false,
+    defaultShmSize,
+    file,
+  };
+}
+
+/** The controller's config from daemon.json (Docker's key names → libnetwork's). */
+export function controllerConfigOf(file: DaemonConfigFile) {
+  return {
+    defaultBridge: {
+      ...(file.bridge !== undefined ? { name: file.bridge } : {}),
+      ...(file.bip !== undefined ? { bip: file.bip } : {}),
+      ...(file['fixed-cidr'] !== undefined ? { fixedCidr: file['fixed-cidr'] } : {}),
+      ...(file.icc !== undefined ? { icc: file.icc } : {}),
+      ...(file['ip-masq'] !== undefined ? { ipMasq: file['ip-masq'] } : {}),
+    },
+    ...(file['default-address-pools'] ? { defaultAddressPools: file['default-address-pools'] } : {}),
+    ...(file.mtu !== undefined ? { mtu: file.mtu } : {}),
+    ...(file.iptables !== undefined ? { iptables: file.iptables } : {}),
+    ...(file['ip-forward'] !== undefined ? { ipForward: file['ip-forward'] } : {}),
+    ...(file['userland-proxy'] !== undefined ? { userlandProxy: file['userland-proxy'] } : {}),
+    ...(file.dns ? { dns: file.dns } : {}),
+    ...(file['dns-search'] ? { dnsSearch: file['dns-search'] } : {}),
+    ...(file['dns-opts'] ? { dnsOptions: file['dns-opts'] } : {}),
+  };
+}

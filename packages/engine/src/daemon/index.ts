@@ -1,0 +1,2 @@
+export { runDaemon, startDaemon } from './daemon.js';
+export type { Daemon, DaemonOptions } from './daemon.js';

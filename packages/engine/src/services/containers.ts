@@ -1,0 +1,288 @@
+import { randomBytes } from 'node:crypto';
+import { hostname as osHostname } from 'node:os';
+import { conflict, invalid, isTsnetError, notFound, runAll } from '@tsnet/errors';
+import type { Controller, Sandbox } from '@tsnet/libnetwork';
+import type { Store } from '@tsnet/store';
+import { MountPlan, type PreparedMounts, type VolumeService } from '@tsnet/volumes';
+import type { ImageStore } from '../images/index.js';
+import type { ContainerState, Runtime } from '../runtime/index.js';
+import { buildContainer, type BuildDeps } from './container-build.js';
+import { createBodySchema, type ContainerRecord } from './container-types.js';
+import { generateName, parseContainerName } from './container-create.js';
+import type { DnsGlue } from './dns.js';
+import type { EventBus } from './events.js';
+import { connectEndpoint } from './network-join.js';
+
+const PREFIX = '/engine/containers/';
+
+export interface ContainerServiceOptions {
+  store: Store;
+  controller: Controller;
+  runtime: Runtime;
+  images: ImageStore;
+  volumes: VolumeService;
+  dns: DnsGlue;
+  events: EventBus;
+  defaultShmSize: number;
+  log?: (m: string) => void;
+}
+
+/**
+ * Containers: the glue that makes one from an image, a sandbox (libnetwork), mounts (volumes),
+ * DNS and a runc bundle (runtime). Records persist in the store; runtime state comes from the
+ * runtime (which adopts running containers after a restart). The sandbox lives from create to
+ * rm, so a stopped container keeps its addresses and a restart needs nothing but `runc run`.
+ */
+export class ContainerService {
+  readonly #o: ContainerServiceOptions;
+  readonly #records = new Map<string, ContainerRecord>();
+  readonly #prepared = new Map<string, PreparedMounts>();
+  readonly #removing = new Map<string, Promise<void>>();
+  readonly #removedWaiters = new Map<string, Set<() => void>>();
+  readonly #log: (m: string) => void;
+
+  constructor(options: ContainerServiceOptions) {
+    this.#o = options;
+    this.#log = options.log ?? (() => {});
+  }
+
+  /** Loads records, drops those whose bundle vanished, reattaches DNS, follows runtime exits. */
+  async open(): Promise<void> {
+    for (const entry of await this.#o.store.list(PREFIX)) {
+      const record = JSON.parse(entry.value) as ContainerRecord;
+      if (!this.#o.runtime.has(record.id)) {
+        this.#log(`container ${record.id.slice(0, 12)}: bundle missing, cleaning up its record`);
+        await this.#releaseResources(record, false).catch((e: unknown) => this.#log(String(e)));
+        await this.#o.store.delete(PREFIX + record.id);
+        continue;
+      }
+      this.#records.set(record.id, record);
+    }
+    await this.#o.volumes.retainRefs(this.#records.keys());
+    for (const r of this.#records.values()) {
+      await this.#o.dns.attach(r.sandboxId).catch((e: unknown) => this.#log(`dns attach ${r.id.slice(0, 12)}: ${String(e)}`));
+    }
+    this.#o.runtime.events.subscribe((e) => {
+      if (e.type !== 'exit') return;
+      const r = this.#records.get(e.id);
+      if (!r) return;
+      this.#o.events.emit('container', 'die', r.id, { ...this.#attrs(r), exitCode: String(e.exitCode) });
+      if (r.autoRemove) void this.#autoRemove(r.id);
+    });
+  }
+
+  readonly #outputHolds = new Map<string, Set<Promise<unknown>>>();
+
+  /** An attach stream still reading the container's output: `--rm` waits for it (at most 10 s). */
+  holdOutput(id: string, reading: Promise<unknown>): void {
+    const set = this.#outputHolds.get(id) ?? new Set();
+    set.add(reading);
+    this.#outputHolds.set(id, set);
+    void reading.finally(() => set.delete(reading)).catch(() => undefined);
+  }
+
+  async #autoRemove(id: string): Promise<void> {
+    const holds = [...(this.#outputHolds.get(id) ?? [])];
+    if (holds.length) await Promise.race([Promise.allSettled(holds), new Promise((r) => setTimeout(r, 10_000))]);
+    await this.remove(id, { force: true, volumes: true }).catch((err: unknown) => this.#log(`auto-remove ${id.slice(0, 12)}: ${String(err)}`));
+  }
+
+  #attrs(r: ContainerRecord): Record<string, string> {
+    return { name: r.name, image: r.image, ...r.labels };
+  }
+
+  records(): ContainerRecord[] {
+    return [...this.#records.values()].sort((a, b) => a.created.localeCompare(b.created));
+  }
+
+  /** By full id, name (with or without '/'), or unique id prefix — Docker's lookup order. */
+  find(ref: string): ContainerRecord {
+    const name = ref.replace(/^\//, '');
+    const exact = this.#records.get(ref) ?? [...this.#records.values()].find((r) => r.name === name);
+    if (exact) return exact;
+    const byPrefix = /^[0-9a-f]+$/.test(ref) ? [...this.#records.values()].filter((r) => r.id.startsWith(ref)) : [];
+    if (byPrefix.length === 1) return byPrefix[0]!;
+    if (byPrefix.length > 1) throw invalid('ERR_CONTAINER_AMBIGUOUS', `multiple IDs found with provided prefix: ${ref}`);
+    throw notFound('ERR_CONTAINER_NOT_FOUND', `No such container: ${ref}`, { details: { ref } });
+  }
+
+  state(id: string): ContainerState {
+    return this.#o.runtime.state(id);
+  }
+
+  sandboxOf(record: ContainerRecord): Sandbox | undefined {
+    try {
+      return this.#o.controller.sandbox(record.sandboxId);
+    } catch {
+      return undefined;
+    }
+  }
+
+  /** `POST /containers/create`: validates everything, then builds; any failure undoes it all. */
+  async create(name: string | undefined, rawBody: unknown): Promise<{ Id: string; Warnings: string[] }> {
+    const parsed = createBodySchema.safeParse(rawBody ?? {});
+    if (!parsed.success) throw invalid('ERR_CONTAINER_CONFIG', `invalid container config: ${parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`);
+    const body = parsed.data;
+    const finalName = name !== undefined && name !== '' ? parseContainerName(name) : this.#freshName();
+    const holder = [...this.#records.values()].find((r) => r.name === finalName);
+    if (holder) {
+      throw conflict('ERR_CONTAINER_NAME_IN_USE', `Conflict. The container name "/${finalName}" is already in use by container "${holder.id}". You have to remove (or rename) that container to be able to reuse that name.`);
+    }
+    const id = randomBytes(32).toString('hex');
+    const deps: BuildDeps = { ...this.#o, find: (ref) => this.find(ref), log: this.#log };
+    const { record, prepared } = await buildContainer(deps, id, finalName, body);
+    this.#prepared.set(id, prepared);
+    this.#records.set(id, record);
+    try {
+      await this.#o.store.put(PREFIX + id, JSON.stringify(record));
+    } catch (error) {
+      this.#records.delete(id);
+      await this.#releaseResources(record, true).catch(() => undefined);
+      throw error;
+    }
+    this.#o.events.emit('container', 'create', id, this.#attrs(record));
+    return { Id: id, Warnings: [] };
+  }
+
+  #freshName(): string {
+    for (let i = 0; ; i++) {
+      const n = generateName(i);
+      if (![...this.#records.values()].some((r) => r.name === n)) return n;
+    }
+  }
+
+  async save(record: ContainerRecord): Promise<void> {
+    this.#records.set(record.id, record);
+    await this.#o.store.put(PREFIX + record.id, JSON.stringify(record));
+  }
+
+  async start(ref: string): Promise<'started' | 'already'> {
+    const r = this.find(ref);
+    if (this.#o.runtime.state(r.id).status === 'running') return 'already';
+    if (!this.#prepared.has(r.id)) {
+      const image = this.#o.images.get(r.imageId);
+      this.#prepared.set(r.id, await MountPlan.restore(r.mountPlan).prepare(this.#o.volumes, { imageRootfs: image.rootfsPath }));
+    }
+    await this.#o.dns.attach(r.sandboxId);
+    await this.#o.runtime.start(r.id);
+    this.#o.events.emit('container', 'start', r.id, this.#attrs(r));
+    return 'started';
+  }
+
+  async stop(ref: string, timeoutSeconds?: number, signal?: string): Promise<'stopped' | 'already'> {
+    const r = this.find(ref);
+    if (this.#o.runtime.state(r.id).status !== 'running') return 'already';
+    await this.#o.runtime.stop(r.id, { ...(timeoutSeconds !== undefined ? { timeoutSeconds } : {}), ...(signal ? { signal } : {}) });
+    this.#o.events.emit('container', 'stop', r.id, this.#attrs(r));
+    return 'stopped';
+  }
+
+  async kill(ref: string, signal?: string): Promise<void> {
+    const r = this.find(ref);
+    await this.#o.runtime.kill(r.id, signal || 'SIGKILL');
+    this.#o.events.emit('container', 'kill', r.id, { ...this.#attrs(r), signal: signal || 'SIGKILL' });
+  }
+
+  /** `POST /containers/{id}/wait`: `ready` resolves once the waiter is registered (headers may go). */
+  wait(ref: string, condition: 'not-running' | 'next-exit' | 'removed', signal: AbortSignal): { ready: Promise<void>; done: Promise<{ StatusCode: number; Error: { Message: string } | null }> } {
+    const r = this.find(ref);
+    const result = () => {
+      const st = this.#o.runtime.has(r.id) ? this.#o.runtime.state(r.id) : undefined;
+      return { StatusCode: st?.exitCode ?? this.#lastExit.get(r.id) ?? 0, Error: st?.error ? { Message: st.error } : null };
+    };
+    if (condition === 'removed') {
+      let resolve!: () => void;
+      const removed = new Promise<void>((res) => (resolve = res));
+      const set = this.#removedWaiters.get(r.id) ?? new Set();
+      set.add(resolve);
+      this.#removedWaiters.set(r.id, set);
+      const onAbort = () => set.delete(resolve);
+      signal.addEventListener('abort', onAbort, { once: true });
+      return { ready: Promise.resolve(), done: removed.then(() => ({ StatusCode: this.#lastExit.get(r.id) ?? 0, Error: null })) };
+    }
+    const done = this.#o.runtime.wait(r.id, { condition, signal }).then(() => result());
+    return { ready: Promise.resolve(), done };
+  }
+
+  readonly #lastExit = new Map<string, number>();
+
+  /** `DELETE /containers/{id}?force&v`: the bundle, the network, the volume references. */
+  remove(ref: string, opts: { force?: boolean; volumes?: boolean } = {}): Promise<void> {
+    const r = this.find(ref);
+    const running = this.#removing.get(r.id);
+    if (running) return running;
+    const st = this.#o.runtime.state(r.id);
+    if (st.status === 'running' && !opts.force) {
+      return Promise.reject(conflict('ERR_CONTAINER_RUNNING', `cannot remove container "/${r.name}": container is running: stop the container before removing or force remove`));
+    }
+    const sharers = [...this.#records.values()].filter((o) => o.id !== r.id && o.networkMode === `container:${r.id}` && this.#o.runtime.state(o.id).status === 'running');
+    if (sharers.length > 0 && !opts.force) {
+      return Promise.reject(conflict('ERR_CONTAINER_IN_USE', `cannot remove container "/${r.name}": its network namespace is used by ${sharers.map((s) => s.name).join(', ')}`));
+    }
+    const run = (async () => {
+      this.#lastExit.set(r.id, st.exitCode);
+      await this.#o.runtime.delete(r.id, { force: true });
+      await this.#releaseResources(r, opts.volumes ?? false);
+      await this.#o.store.delete(PREFIX + r.id);
+      this.#records.delete(r.id);
+      this.#o.events.emit('container', 'destroy', r.id, this.#attrs(r));
+      for (const w of this.#removedWaiters.get(r.id) ?? []) w();
+      this.#removedWaiters.delete(r.id);
+    })().finally(() => this.#removing.delete(r.id));
+    this.#removing.set(r.id, run);
+    return run;
+  }
+
+  /** Network, mounts and volume references of a container; every step runs even if one fails. */
+  async #releaseResources(r: ContainerRecord, removeAnonymous: boolean): Promise<void> {
+    const prepared = this.#prepared.get(r.id);
+    this.#prepared.delete(r.id);
+    await runAll(`release container ${r.id.slice(0, 12)}`, [
+      async () => {
+        try {
+          await this.#o.controller.deleteSandbox(r.sandboxId, r.id);
+        } catch (error) {
+          if (!isTsnetError(error) || error.kind !== 'not-found') throw error;
+        }
+      },
+      () => prepared?.release(),
+      () => MountPlan.restore(r.mountPlan).unregister(this.#o.volumes, { removeAnonymous }),
+    ]);
+  }
+
+  /** `POST /networks/{id}/connect`. */
+  async connect(networkRef: string, containerRef: string, opts: { aliases?: string[]; ipv4Address?: string; ipv6Address?: string; links?: string[] }): Promise<void> {
+    const r = this.find(containerRef);
+    const deps: BuildDeps = { ...this.#o, find: (ref) => this.find(ref), log: this.#log };
+    const network = this.#o.controller.network(networkRef);
+    await connectEndpoint(deps, r, network.name, { aliases: opts.aliases ?? [], links: opts.links ?? [], ...(opts.ipv4Address ? { ipv4Address: opts.ipv4Address } : {}), ...(opts.ipv6Address ? { ipv6Address: opts.ipv6Address } : {}) }, false);
+    await this.#o.dns.attach(r.sandboxId);
+    await this.save(r);
+    this.#o.events.emit('network', 'connect', network.id, { name: network.name, type: network.driver, container: r.id });
+  }
+
+  async disconnect(networkRef: string, containerRef: string, force: boolean): Promise<void> {
+    const network = this.#o.controller.network(networkRef);
+    let r: ContainerRecord | undefined;
+    try {
+      r = this.find(containerRef);
+    } catch (error) {
+      if (!force) throw error;
+    }
+    if (!r) return;
+    await this.#o.controller.disconnect(network.id, r.sandboxId);
+    delete r.endpoints[network.name];
+    await this.save(r);
+    this.#o.events.emit('network', 'disconnect', network.id, { name: network.name, type: network.driver, container: r.id });
+  }
+
+  /** Daemon shutdown: stop containers unless live-restore keeps them running. */
+  async shutdown(keepRunning: boolean): Promise<void> {
+    if (keepRunning) return;
+    await Promise.all(this.records().map((r) => this.#o.runtime.stop(r.id, { timeoutSeconds: 10 }).catch(() => undefined)));
+  }
+
+  hostname(): string {
+    return osHostname();
+  }
+}
