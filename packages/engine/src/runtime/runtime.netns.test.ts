@@ -123,6 +123,15 @@ describeNetns('runtime: containers on runc', () => {
     expect(readFileSync(state.logPath, 'utf8').trim().split('\n')).toHaveLength(6);
   });
 
+  it('splits lines over 16 KiB into partial entries and keeps every line of a burst', async () => {
+    const c = await runtime.create(spec(['sh', '-c', 'seq 1 20000; head -c 40000 /dev/zero | tr "\\0" x; echo']));
+    await runtime.start(c.id);
+    expect((await runtime.wait(c.id)).exitCode).toBe(0);
+    const entries = readFileSync(c.logPath, 'utf8').trim().split('\n').map((l) => JSON.parse(l) as { log: string });
+    expect(entries.slice(0, 20000).map((e) => e.log)).toEqual(Array.from({ length: 20000 }, (_, i) => `${i + 1}\n`));
+    expect(entries.slice(20000).map((e) => e.log.length)).toEqual([16384, 16384, 40001 - 2 * 16384]);
+  });
+
   it('follows logs while the container runs', async () => {
     const c = await runtime.create(spec(['sh', '-c', 'for i in 1 2 3; do echo line$i; sleep 0.2; done']));
     await runtime.start(c.id);

@@ -63,11 +63,13 @@ while (%open) {
     my $outText = '';
     if ($got) {
       $s->[2] .= $chunk;
-      while ((my $i = index($s->[2], "\n")) >= 0) {
-        $outText .= entry($s->[1], substr($s->[2], 0, $i + 1, ''), $time);
+      # One entry per line; lines over 16 KiB are split into partial entries, as Docker does.
+      for (;;) {
+        my $i = index($s->[2], "\n");
+        if ($i >= 0 && $i < 16384) { $outText .= entry($s->[1], substr($s->[2], 0, $i + 1, ''), $time); next; }
+        last if length($s->[2]) < 16384;
+        $outText .= entry($s->[1], substr($s->[2], 0, 16384, ''), $time);
       }
-      # Docker splits long lines at 16 KiB into partial entries (no trailing newline).
-      if (length($s->[2]) >= 16384) { $outText .= entry($s->[1], $s->[2], $time); $s->[2] = ''; }
     } else {
       $outText .= entry($s->[1], $s->[2], $time) if length($s->[2]);
       close($s->[0]);
