@@ -39,7 +39,8 @@ export interface LinkOps {
   setHairpin(name: string, on: boolean): Promise<void>;
   /** CIDRs on a link (`10.0.0.1/24`). */
   addresses(name: string): Promise<string[]>;
-  ensureAddress(name: string, cidr: string): Promise<void>;
+  /** `nodad`: skip IPv6 duplicate address detection (the address is usable at once; ipam guarantees uniqueness). */
+  ensureAddress(name: string, cidr: string, opts?: { nodad?: boolean }): Promise<void>;
   removeAddress(name: string, cidr: string): Promise<void>;
   ensureRoute(route: RouteSpec): Promise<void>;
   removeRoute(route: RouteSpec): Promise<void>;

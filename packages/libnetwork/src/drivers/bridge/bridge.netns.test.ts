@@ -208,4 +208,20 @@ describeNetns('host and none drivers, embedded resolver, restart', () => {
     await srv.disconnect('px');
     expect(await tcpExchange(srv.nsPath, 80, w.host.path, '127.0.0.1', 8082, 'gone')).toBe('');
   });
+
+  it('IPv6: dual-stack addresses, gateway on the bridge, default route, ping6 between containers', async () => {
+    await w.controller.createNetwork({ name: 'v6', enableIPv6: true, ipam: { config: [{ subnet: '10.16.0.0/24' }, { subnet: 'fd00:16::/64' }] } });
+    const a = await w.controller.createSandbox({ containerId: 'v6a' });
+    const b = await w.controller.createSandbox({ containerId: 'v6b' });
+    const ea = await a.connect('v6');
+    const eb = await b.connect('v6');
+    expect([ea.ipv6, eb.ipv6]).toEqual(['fd00:16::2/64', 'fd00:16::3/64']);
+    const [br] = w.host.ipJson<IpAddr[]>(`addr show ${(w.controller.network('v6').driverConfig as { bridgeName: string }).bridgeName}`);
+    expect(br?.addr_info.filter((x) => x.family === 'inet6' && !x.local.startsWith('fe80')).map((x) => x.local)).toEqual(['fd00:16::1']);
+    const [eth0] = ipJsonIn<IpAddr[]>(a.nsPath, 'addr show eth0');
+    expect(eth0?.addr_info.filter((x) => x.family === 'inet6' && !x.local.startsWith('fe80')).map((x) => x.local)).toEqual(['fd00:16::2']);
+    expect(ipJsonIn<Array<{ dst: string; gateway?: string }>>(a.nsPath, '-6 route show default')).toEqual([expect.objectContaining({ gateway: 'fd00:16::1' })]);
+    expect(inNs(a.nsPath, ['busybox', 'ping', '-6', '-c', '1', '-W', '2', 'fd00:16::3']).status).toBe(0);
+    expect(w.controller.inspectNetwork('v6').IPAM.Config.map((c) => c.Subnet)).toEqual(['10.16.0.0/24', 'fd00:16::/64']);
+  });
 });

@@ -36,7 +36,7 @@ export async function joinBridge(ctx: DriverContext, network: NetworkRecord, end
   await ctx.host.setUp(endpoint.hostIfName);
   const sb = await ctx.kernel.ns(target.sandbox.nsPath);
   if (endpoint.ipv4) await sb.ensureAddress(target.ifName, endpoint.ipv4);
-  if (endpoint.ipv6) await sb.ensureAddress(target.ifName, endpoint.ipv6);
+  if (endpoint.ipv6) await sb.ensureAddress(target.ifName, endpoint.ipv6, { nodad: true });
   await sb.setUp(target.ifName);
 }
 

@@ -9,5 +9,5 @@ import { gatewayCidrs } from './ipv4.js';
  */
 export async function setupIPv6(ctx: DriverContext, network: NetworkRecord, config: BridgeConfig): Promise<void> {
   ctx.kernel.writeSysctl(ctx.hostNsPath, `net/ipv6/conf/${config.bridgeName}/disable_ipv6`, '0');
-  for (const cidr of gatewayCidrs(network, 6)) await ctx.host.ensureAddress(config.bridgeName, cidr);
+  for (const cidr of gatewayCidrs(network, 6)) await ctx.host.ensureAddress(config.bridgeName, cidr, { nodad: true });
 }
