@@ -3,8 +3,9 @@ import type { EndpointRecord, NetworkRecord, SandboxRecord } from '../../model/t
 import type { DriverContext, JoinTarget } from '../types.js';
 import type { BridgeConfig } from './config.js';
 
-/** linux/net/bridge/br_private.h: BR_PORT_BITS 10. */
+/** linux/net/bridge/br_private.h: BR_PORT_BITS 10, so BR_MAX_PORTS 1024, and port 0 is reserved. */
 export const BR_MAX_PORTS = 1024;
+export const BRIDGE_PORT_LIMIT = BR_MAX_PORTS - 1;
 
 /**
  * Joining is one veth pair: the host side (`veth` + 7 hex) enslaved to the bridge, the peer created
@@ -25,9 +26,9 @@ export async function joinBridge(ctx: DriverContext, network: NetworkRecord, end
   } catch (error) {
     // br_add_if refuses a port past BR_MAX_PORTS (1 << BR_PORT_BITS = 1024) with EXFULL.
     if ((error as { code?: string }).code !== 'EXFULL') throw error;
-    throw conflict('ERR_BRIDGE_FULL', `bridge ${config.bridgeName} of network "${network.name}" is full: the kernel allows at most ${BR_MAX_PORTS} ports per bridge (BR_MAX_PORTS)`, {
+    throw conflict('ERR_BRIDGE_FULL', `bridge ${config.bridgeName} of network "${network.name}" is full: the kernel allows at most ${BRIDGE_PORT_LIMIT} ports per bridge (BR_MAX_PORTS ${BR_MAX_PORTS}, port 0 reserved)`, {
       cause: error,
-      details: { bridge: config.bridgeName, network: network.name, limit: BR_MAX_PORTS },
+      details: { bridge: config.bridgeName, network: network.name, limit: BRIDGE_PORT_LIMIT },
     });
   }
   // Without a userland proxy a container reaching its own published port comes back out of the
