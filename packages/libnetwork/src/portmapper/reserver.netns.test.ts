@@ -40,6 +40,15 @@ describeNetns('PortReserver in a namespace', () => {
     expect(listening(ns)).not.toContain(':8080');
   });
 
+  it('reserves [::]:port next to its own 0.0.0.0:port for the same container (dual-stack)', () => {
+    reserver.reserve({ proto: 'tcp', hostIp: '', hostPort: 8443, holder: holder('web1') });
+    const v6 = reserver.reserve({ proto: 'tcp', hostIp: '', hostPort: 8443, family: 6, holder: holder('web1') });
+    expect(v6.family).toBe(6);
+    expect(() => reserver.reserve({ proto: 'tcp', hostIp: '', hostPort: 8443, family: 6, holder: holder('web2') })).toThrow(
+      expect.objectContaining({ code: 'ERR_PORT_IN_USE', message: expect.stringContaining('allocated to container web1') }),
+    );
+  });
+
   it('says "another process" for a port some program listens on', async () => {
     const nc = ns.spawn(['busybox', 'nc', '-l', '-p', '9090'], { stdio: 'ignore' });
     children.push(nc);

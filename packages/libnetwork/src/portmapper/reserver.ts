@@ -133,12 +133,20 @@ export class PortReserver {
         fd = this.#open(this.#nsPath, { type: req.proto, address, port }).fd;
       } catch (error) {
         if ((error as { code?: string }).code !== 'EADDRINUSE') throw error;
+        // [::]:port is dual-stack, so it cannot be bound next to our own 0.0.0.0:port: when the
+        // same container holds that, the IPv4 socket already keeps the port from others.
+        const v4 = req.hostIp === '' && family === 6 ? this.holderOf(req.proto, '', port, 4) : undefined;
+        if (v4 && v4.holder.container === req.holder.container) return this.#record(req, family, port, undefined);
         throw conflict('ERR_PORT_IN_USE', `Bind for ${shown} failed: port is already in use by another process`, {
           cause: error,
           details: { port, proto: req.proto, hostIp: req.hostIp, holder: 'another process' },
         });
       }
     }
+    return this.#record(req, family, port, fd);
+  }
+
+  #record(req: ReserveRequest, family: 4 | 6, port: number, fd: number | undefined): Reservation {
     const r: Reservation = { family, proto: req.proto, hostIp: req.hostIp, hostPort: port, holder: req.holder, fd };
     this.#held.set(keyOf(family, req.proto, req.hostIp, port), r);
     return r;
