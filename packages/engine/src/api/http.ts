@@ -2,7 +2,11 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { httpStatusOf, invalid, isTsnetError, TsnetError } from '@tsnet/errors';
 
-export const API_VERSION = '1.41';
+/**
+ * Highest API version served. Shapes follow v1.41; 1.42 is announced so the docker CLI offers
+ * `volume prune --all` (older clients still get 1.41 behaviour, see routes-volumes.ts).
+ */
+export const API_VERSION = '1.42';
 export const MIN_API_VERSION = '1.24';
 /** JSON bodies larger than this are refused with 413 before being parsed. */
 export const MAX_JSON_BODY = 1024 * 1024;
@@ -14,8 +18,18 @@ export interface Ctx {
   upgrade: { socket: Duplex; head: Buffer } | undefined;
   params: Record<string, string | undefined>;
   query: URLSearchParams;
+  /** The `/vX.Y` of the path, if any. */
+  version: string | undefined;
   /** Aborted when the client goes away (streams stop following). */
   signal: AbortSignal;
+}
+
+/** True when the request names an API version older than `v` (unversioned = current). */
+export function olderThan(c: Ctx, v: string): boolean {
+  if (!c.version) return false;
+  const [a = 0, b = 0] = c.version.split('.').map(Number);
+  const [x = 0, y = 0] = v.split('.').map(Number);
+  return a < x || (a === x && b < y);
 }
 
 export class HttpError extends Error {

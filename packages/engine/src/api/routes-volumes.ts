@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { invalid } from '@tsnet/errors';
 import type { Route } from './context.js';
-import { boolParam, parseFilters, readObject, sendEmpty, sendJson } from './http.js';
+import { boolParam, olderThan, parseFilters, readObject, sendEmpty, sendJson } from './http.js';
 import { zodProblem } from './validate.js';
 
 const strMap = z.record(z.string(), z.string()).nullish();
@@ -53,7 +53,10 @@ export const volumeRoutes: Route[] = [
     method: 'POST',
     path: '/volumes/prune',
     handler: async (c, s) => {
-      const result = await s.volumes.prune({ filters: asInput(parseFilters(c.query, ['label', 'label!', 'all'])) });
+      const filters = parseFilters(c.query, ['label', 'label!', 'all']);
+      // Before API 1.42 prune removed every unused volume, named ones too (dockerd keeps that for old clients).
+      if (olderThan(c, '1.42') && !filters.has('all')) filters.set('all', ['true']);
+      const result = await s.volumes.prune({ filters: asInput(filters) });
       for (const name of result.VolumesDeleted) s.events.emit('volume', 'destroy', name, {});
       sendJson(c, 200, result);
     },

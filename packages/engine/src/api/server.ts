@@ -4,7 +4,7 @@ import { dirname } from 'node:path';
 import type { Duplex } from 'node:stream';
 import FindMyWay from 'find-my-way';
 import type { ApiServices, Handler, Route } from './context.js';
-import { errorStatus, HttpError, sendError, type Ctx } from './http.js';
+import { API_VERSION, errorStatus, HttpError, MIN_API_VERSION, olderThan, sendError, type Ctx } from './http.js';
 import { containerRoutes } from './routes-containers.js';
 import { imageRoutes } from './routes-images.js';
 import { networkRoutes } from './routes-networks.js';
@@ -59,12 +59,16 @@ export class ApiServer {
 
   async #dispatch(req: IncomingMessage, res: ServerResponse | undefined, upgrade: Ctx['upgrade']): Promise<void> {
     const url = new URL(req.url ?? '/', 'http://tsnet');
-    const { path } = splitVersion(url.pathname);
+    const { path, version } = splitVersion(url.pathname);
     const abort = new AbortController();
-    const c: Ctx = { req, res, upgrade, params: {}, query: url.searchParams, signal: abort.signal };
+    const c: Ctx = { req, res, upgrade, params: {}, query: url.searchParams, version, signal: abort.signal };
     (res ?? upgrade?.socket)?.once('close', () => abort.abort());
     const started = Date.now();
     try {
+      if (version && !olderThan(c, MIN_API_VERSION) && olderThan({ ...c, version: API_VERSION }, version) && version !== API_VERSION) {
+        throw new HttpError(400, `client version ${version} is too new. Maximum supported API version is ${API_VERSION}`);
+      }
+      if (version && olderThan(c, MIN_API_VERSION)) throw new HttpError(400, `client version ${version} is too old. Minimum supported API version is ${MIN_API_VERSION}, please upgrade your client to a newer version`);
       const found = this.#router.find(req.method as FindMyWay.HTTPMethod, path);
       if (!found) throw new HttpError(404, 'page not found');
       c.params = found.params;

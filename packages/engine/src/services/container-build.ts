@@ -77,7 +77,8 @@ export async function buildContainer(deps: BuildDeps, id: string, name: string, 
   }
   const exposed = exposedPorts(imageCfg.ExposedPorts, body.ExposedPorts);
   const bindings = mode.kind === 'default' || mode.kind === 'network' ? portRequests(hc.PortBindings) : [];
-  const hostname = mode.kind === 'host' ? osHostname() : body.Hostname || id.slice(0, 12);
+  // Docker: host mode takes the host's name, container:<x> mode the other container's.
+  const hostname = mode.kind === 'host' ? osHostname() : shared ? String(shared.config.Hostname ?? shared.id.slice(0, 12)) : body.Hostname || id.slice(0, 12);
   const linkEnv = linkTargets.flatMap((l) => linkEnvFor(deps, name, l.alias, l.target));
   const process = await containerProcess(imageCfg, {
     cmd: argv(body.Cmd),
