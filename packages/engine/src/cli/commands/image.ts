@@ -15,6 +15,17 @@ interface ImageSummary {
 
 export function registerImage(program: Command, ctx: Ctx): void {
   program
+    .command('rootfs')
+    .description('Write a minimal busybox rootfs tar (static busybox with every applet) for `tsnet import`')
+    .argument('<file>', 'where to write the tar')
+    .option('--busybox <path>', 'a statically linked busybox', '/bin/busybox')
+    .action(async (file: string, flags: { busybox: string }) => {
+      const { makeBusyboxRootfsTar } = await import('../../rootfs/index.js');
+      await spin(`writing ${file}`, () => makeBusyboxRootfsTar(file, { busybox: flags.busybox }));
+      process.stdout.write(`${file}\n`);
+    });
+
+  program
     .command('import')
     .description('Import the contents from a tarball to create a filesystem image')
     .argument('<file>', 'a rootfs tar (or a `docker save` archive), or - for stdin')
