@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { Subject, type Observable } from 'rxjs';
 import { conflict, invalid, notFound } from '@tsnet/errors';
 import {
-  bundlePaths, lastRuncError, readExit, readPid, readStatus, startFailureExitCode, toState, writeRun,
+  bundlePaths, lastRuncError, readExit, readStatus, startFailureExitCode, toState, writeRun,
   type BundlePaths, type ExitRecord, type RunRecord, type SpecRecord,
 } from './bundle.js';
 import { collectExec, execInContainer, type ExecHandle } from './exec.js';
@@ -15,7 +15,8 @@ import { readLogs } from './logs.js';
 import { buildOciConfig, ownNofileLimit } from './oci-spec.js';
 import { mountOverlay, unmount } from './overlay.js';
 import { Runc } from './runc.js';
-import { installShim, isProcessAlive, launchShim } from './shim.js';
+import { installShim, launchShim } from './shim.js';
+import { awaitRunning } from './start.js';
 import { normalizeSignal } from './signals.js';
 import type { ContainerSpec, ContainerState, ContainerStatus, ExecOptions, LogEntry, LogOptions, RuntimeEvent } from './types.js';
 
@@ -210,18 +211,10 @@ export class Runtime implements ContainerRuntime {
     });
   }
 
-  /** Polls for init.pid (running) or exit.json / a dead shim (failed); runc takes ~50 ms here. */
   async #awaitRunning(entry: Entry): Promise<number> {
-    const deadline = Date.now() + (this.#options.startTimeoutMs ?? 30_000);
-    for (let delay = 2; Date.now() < deadline; delay = Math.min(delay * 2, 25)) {
-      const pid = await readPid(entry.paths);
-      if (pid > 0) return pid;
-      if (await readExit(entry.paths)) return (await readPid(entry.paths)) || 0;
-      if (!(await isProcessAlive(entry.run!.shimPid, entry.run!.shimStartTime)) && !(await readExit(entry.paths))) return 0;
-      await new Promise((resolve) => setTimeout(resolve, delay));
-    }
-    await this.#runc.kill(entry.record.spec.id, 'SIGKILL');
-    return 0;
+    const result = await awaitRunning(entry.paths, entry.run!, this.#options.startTimeoutMs ?? 30_000);
+    if (result.timedOut) await this.#runc.kill(entry.record.spec.id, 'SIGKILL');
+    return result.pid;
   }
 
   async #failStart(entry: Entry): Promise<never> {

@@ -1,0 +1,31 @@
+import { watch } from 'node:fs';
+import { readExit, readPid, type BundlePaths, type RunRecord } from './bundle.js';
+import { isProcessAlive } from './shim.js';
+
+/**
+ * Waits for init.pid (running: its pid) or exit.json / a dead shim (failed: 0). inotify on the
+ * bundle wakes us as soon as runc renames the pid file into place; a 50 ms poll is the fallback.
+ */
+export async function awaitRunning(paths: BundlePaths, run: RunRecord, timeoutMs: number): Promise<{ pid: number; timedOut: boolean }> {
+  const deadline = Date.now() + timeoutMs;
+  let wake: (() => void) | undefined;
+  const watcher = watch(paths.dir, (_event, name) => {
+    if (name === 'init.pid' || name === 'exit.json') wake?.();
+  });
+  try {
+    while (Date.now() < deadline) {
+      const pid = await readPid(paths);
+      if (pid > 0) return { pid, timedOut: false };
+      // Started and already gone (a fast `exit 3`) still wrote init.pid first.
+      if (await readExit(paths)) return { pid: await readPid(paths), timedOut: false };
+      if (!(await isProcessAlive(run.shimPid, run.shimStartTime)) && !(await readExit(paths))) return { pid: 0, timedOut: false };
+      await new Promise<void>((resolve) => {
+        wake = resolve;
+        setTimeout(resolve, 50);
+      });
+    }
+  } finally {
+    watcher.close();
+  }
+  return { pid: 0, timedOut: true };
+}
