@@ -94,6 +94,34 @@ describeNetns('runtime: containers on runc', () => {
     rmSync(shared, { recursive: true, force: true });
   });
 
+  it('host mode shares the daemon namespace; read-only rootfs, a non-root user and dropped caps apply', async () => {
+    const host = ns();
+    createParentLink(host, 'hostv0');
+    const script = join(dataRoot, 'host-mode.mts');
+    writeFileSync(
+      script,
+      `import { Runtime } from ${JSON.stringify(join(import.meta.dirname, 'index.ts'))};
+const rt = await Runtime.open({ dataRoot: ${JSON.stringify(dataRoot)} });
+const c = await rt.create({ ...${JSON.stringify(spec(['sleep', '100']))}, network: 'host', readonlyRootfs: true, capDrop: ['NET_RAW'],
+  process: { args: ['sleep', '100'], env: ['PATH=/bin'], cwd: '/', user: { uid: 65534, gid: 65534 } } });
+await rt.start(c.id);
+const r = await rt.execCollect(c.id, { args: ['sh', '-c', 'ip -o link show hostv0 >/dev/null && echo link; id -u; touch /x 2>/dev/null || echo ro; grep CapBnd /proc/1/status'] });
+console.log(JSON.stringify(r));
+await rt.delete(c.id, { force: true });
+rt.close();
+`,
+    );
+    // The daemon runs inside the test namespace (as tests start tsnetd): "host" is that namespace.
+    const child = host.exec([process.execPath, '--conditions=source', '--import', 'tsx', script], { timeoutMs: 60_000 });
+    expect(child.status, child.stderr).toBe(0);
+    const result = JSON.parse(child.stdout.trim().split('\n').at(-1)!) as { exitCode: number; stdout: string };
+    const [link, uid, ro, capLine] = result.stdout.trim().split('\n');
+    expect([link, uid, ro]).toEqual(['link', '65534', 'ro']);
+    const bounding = BigInt(`0x${capLine!.split(/\s+/)[1]}`);
+    expect(bounding & (1n << 13n)).toBe(0n); // CAP_NET_RAW dropped
+    expect(bounding & (1n << 10n)).toBe(1n << 10n); // CAP_NET_BIND_SERVICE kept
+  });
+
   it('keeps exit codes and captures stdout and stderr apart in the json-file log', async () => {
     const c = await runtime.create(spec(['sh', '-c', 'echo to-out; echo to-err >&2; printf partial; exit 3']));
     await runtime.start(c.id);
