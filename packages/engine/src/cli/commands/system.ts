@@ -24,14 +24,21 @@ export function registerSystem(program: Command, ctx: Ctx): void {
   program
     .command('daemon')
     .description('Run tsnetd, the daemon serving the Docker Engine API')
-    .option('--data-root <dir>', 'root directory of persistent state', '/var/lib/tsnet')
-    .option('--config <file>', 'daemon configuration file (daemon.json)', '/etc/tsnet/daemon.json')
-    .action(async (flags: { dataRoot: string; config: string }) => {
-      const host = program.opts<{ host?: string }>().host ?? process.env.TSNET_HOST ?? 'unix:///run/tsnet/tsnet.sock';
+    .option('-H, --host <unix://path>', 'socket to listen on (default unix:///run/tsnet/tsnet.sock, env TSNET_HOST)')
+    .option('--data-root <dir>', 'root directory of persistent state (default /var/lib/tsnet, or data-root in daemon.json)')
+    .option('--config, --config-file <file>', 'daemon configuration file (default /etc/tsnet/daemon.json)')
+    .action(async (flags: { host?: string; dataRoot?: string; configFile?: string }) => {
+      const host = flags.host ?? program.opts<{ host?: string }>().host ?? process.env.TSNET_HOST;
       // Loaded only here: the daemon pulls in every package, the client commands need none of them.
       const daemonModule = '../../daemon/index.js';
       const { runDaemon } = (await import(daemonModule)) as RunDaemon;
-      await runDaemon({ dataRoot: flags.dataRoot, host, configPath: flags.config });
+      await runDaemon({
+        ...(flags.dataRoot ? { dataRoot: flags.dataRoot } : {}),
+        ...(host ? { host } : {}),
+        ...(flags.configFile ? { configPath: flags.configFile } : {}),
+      });
+      // Handles (netlink sockets, timers) may outlive the stop; the daemon is done, so is the process.
+      process.exit(process.exitCode ?? 0);
     });
 
   program
