@@ -1,0 +1,47 @@
+import { describeNetns } from '@tsnet/testkit';
+import { afterAll, beforeAll, expect, it } from 'vitest';
+import { createFirewall } from './firewall.js';
+import { mapping, network } from './fixtures.js';
+import { makeTopology, pings, serve, tcpGet, type Topology } from './test-topology.js';
+import type { Firewall, FirewallState } from './types.js';
+
+/** The ip6 side: a dual-stack bridge, a published port reached over IPv6 from outside, masquerade out. */
+
+const v6 = network('six', 6, { subnets: ['10.6.0.0/24', 'fd00:6::/64'] });
+const state: FirewallState = { networks: [v6], portMappings: [mapping(v6, 'fd00:6::2', 8080, 80)] };
+
+for (const backend of ['nftables', 'iptables'] as const) {
+  describeNetns(`${backend}: IPv6 traffic`, () => {
+    let t: Topology;
+    let fw: Firewall;
+    beforeAll(async () => {
+      t = makeTopology();
+      t.host.sh('sysctl -qw net.ipv6.conf.all.forwarding=1');
+      t.host.sh('ip -6 addr add 2001:db8::1/64 dev uplink nodad');
+      t.outside.sh('ip -6 addr add 2001:db8::2/64 dev uplinkp nodad');
+      t.host.sh('ip link add br-six type bridge && ip -6 addr add fd00:6::1/64 dev br-six nodad && ip link set br-six up');
+      const { trackedTestNs } = await import('@tsnet/testkit');
+      const c = trackedTestNs('tsnet-fw-c6');
+      t.containers.set('c6', { ns: c, ip: 'fd00:6::2', name: 'c6' });
+      t.host.sh(`ip link add vc6 type veth peer name eth0 netns ${c.name} && ip link set vc6 master br-six && ip link set vc6 up`);
+      c.sh('ip -6 addr add fd00:6::2/64 dev eth0 nodad && ip link set eth0 up && ip -6 route add default via fd00:6::1');
+      await serve(t, c, 'c6', 80, 'tcp', '::');
+      // IPv6 neighbours need a moment on fresh links: wait until both paths answer.
+      for (let i = 0; i < 30 && !(pings(t.host, 'fd00:6::2') && pings(t.host, '2001:db8::2')); i++) await new Promise((r) => setTimeout(r, 100));
+      await serve(t, t.outside, 'outside', 80, 'tcp', '::');
+      fw = createFirewall({ backend, nsPath: t.host.path });
+    });
+    afterAll(async () => {
+      await fw?.teardown().catch(() => undefined);
+      fw?.close?.();
+      t?.destroy();
+    });
+
+    it('DNATs [host]:8080 to the container and masquerades it going out', async () => {
+      expect(tcpGet(t.outside, '2001:db8::1', 8080)).toBe('');
+      await fw.apply(state);
+      expect(tcpGet(t.outside, '2001:db8::1', 8080)).toBe('c6 from 2001:db8::2');
+      expect(tcpGet(t.containers.get('c6')!.ns, '2001:db8::2', 80)).toBe('outside from 2001:db8::1');
+    });
+  });
+}
