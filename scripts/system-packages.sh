@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Installs the Debian packages tsnet and its tests need, only those missing (quick when all are there).
 set -euo pipefail
-packages=(iproute2 nftables iptables runc busybox-static graphviz dnsutils dnsperf docker.io util-linux procps kmod psmisc)
+packages=(iproute2 nftables iptables runc busybox-static graphviz dnsutils dnsperf docker.io util-linux procps kmod psmisc perl)
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
