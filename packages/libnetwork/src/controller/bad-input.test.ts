@@ -80,6 +80,7 @@ describe('rollback when a kernel step fails', () => {
     const before = await snapshot(w);
     w.kernel.failOn = op;
     await expect(sb.connect('n', { portBindings: [{ proto: 'tcp', containerPort: 1, hostPort: 6000 }] })).rejects.toThrow(/injected/);
+    await w.controller.settle();
     expect(await snapshot(w)).toBe(before);
     expect((await w.ipam.poolInfo(w.controller.network('n').pools[0]!.poolId)).addresses).toEqual(['10.50.0.1']);
     await sb.connect('n', { portBindings: [{ proto: 'tcp', containerPort: 1, hostPort: 6000 }] });
@@ -90,6 +91,7 @@ describe('rollback when a kernel step fails', () => {
     const before = await snapshot(w);
     w.kernel.failOn = 'ensureAddress';
     await expect(w.controller.createNetwork({ name: 'n', ipam: { config: [{ subnet: '10.51.0.0/24' }] } })).rejects.toThrow(/injected/);
+    await w.controller.settle();
     expect(await snapshot(w)).toBe(before);
     expect((await w.ipam.pools()).map((p) => p.pool)).toEqual(['172.17.0.0/16']);
   });

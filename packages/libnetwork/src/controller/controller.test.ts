@@ -93,6 +93,7 @@ describe('Controller on the in-memory kernel', () => {
     expect(peerOf(w, sb.nsPath).map((l) => l.name).sort()).toEqual(['eth0', 'eth1']);
     expect(w.kernel.routesOf(sb.nsPath)).toEqual([{ dst: 'default', gateway: '10.31.0.1', dev: 'eth1' }]);
     await sb.disconnect('ext');
+    await w.controller.settle();
     expect(peerOf(w, sb.nsPath).map((l) => l.name)).toEqual(['eth0']);
     expect(w.kernel.routesOf(sb.nsPath)).toEqual([]);
     expect((await w.ipam.poolInfo(w.controller.network('ext').pools[0]!.poolId)).addresses).toEqual(['10.31.0.1']);
@@ -145,6 +146,7 @@ describe('Controller on the in-memory kernel', () => {
     expect(await w.controller.pruneNetworks()).toEqual(['idle']);
     await sb.delete();
     await w.controller.deleteNetwork('busy');
+    await w.controller.settle();
     expect(w.kernel.linksOf().map((l) => l.name)).toEqual(['tsnet0']);
   });
 

@@ -16,6 +16,7 @@ import { findNetwork, findSandbox } from './lookup.js';
 import { createNetwork, deleteNetwork, pruneNetworks, type CreateNetworkOptions } from './networks.js';
 import { MemoryPortReserver, PortBook, type PortReserverLike } from './ports.js';
 import { ensurePredefined } from './predefined.js';
+import { LinkReaper } from './reaper.js';
 import { restore } from './restore.js';
 import { createSandbox, releaseSandbox, type CreateSandboxOptions } from './sandboxes.js';
 import { Sandbox } from './sandbox.js';
@@ -71,6 +72,7 @@ export class Controller {
       events: new Subject<ControllerEvent>(),
       ports: new PortBook(opts.portReserver ?? new MemoryPortReserver()),
       ctx: undefined as unknown as DriverContext,
+      reaper: undefined as unknown as LinkReaper,
     };
     this.#defaultReserver = opts.portReserver === undefined;
   }
@@ -91,12 +93,16 @@ export class Controller {
         const { defaultPortReserver } = await import('../system/real.js');
         core.ports = new PortBook(defaultPortReserver(core.hostNsPath));
       }
+      const host = await core.kernel.ns(core.hostNsPath);
+      const reaper = new LinkReaper(core.kernel, core.hostNsPath, this.#log);
+      core.reaper = reaper;
       core.ctx = {
         hostNsPath: core.hostNsPath,
         kernel: core.kernel,
-        host: await core.kernel.ns(core.hostNsPath),
+        host,
         config: this.config,
         firewallBackend: this.config.iptables ? core.firewall.backend : 'none',
+        retireLink: (name) => reaper.retire(host, name),
       };
       await restore(core, this.#log);
       await ensurePredefined(core, this.#log);
@@ -108,6 +114,7 @@ export class Controller {
   async stop(): Promise<void> {
     await this.#serial(async () => {
       this.#core.ports.releaseAll();
+      await this.#core.reaper?.drain();
       this.#started = false;
     });
     this.#core.events.complete();
@@ -200,6 +207,14 @@ export class Controller {
     return desiredFirewallState(this.#core);
   }
 
+  /**
+   * Resolves once links retired by earlier operations are deleted from the kernel (disconnect and
+   * network delete return when the link is out of service; its deletion finishes in the background).
+   */
+  settle(): Promise<void> {
+    return this.#core.reaper.drain();
+  }
+
   /** Test and lab helper: removes every sandbox and user network, then the firewall rules. */
   async destroyAll(): Promise<void> {
     for (const sb of this.sandboxes()) await this.deleteSandbox(sb.id).catch(() => undefined);
@@ -209,6 +224,7 @@ export class Controller {
         await deleteNetwork(this.#core, n.id, { force: true });
       }
       if (this.config.iptables) await this.#core.firewall.teardown();
+      await this.#core.reaper.drain();
     });
   }
 

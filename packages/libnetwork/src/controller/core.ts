@@ -8,6 +8,7 @@ import type { ControllerConfig } from './config.js';
 import type { ControllerEvent, EndpointEventData, NetworkEventData, SandboxEventData } from './events.js';
 import type { IpamLike } from './ipam.js';
 import type { PortBook } from './ports.js';
+import type { LinkReaper } from './reaper.js';
 
 /**
  * The controller's state shared by its operation modules (networks.ts, endpoints.ts,
@@ -27,6 +28,7 @@ export interface Core {
   readonly sandboxes: Map<string, SandboxRecord>;
   readonly events: Subject<ControllerEvent>;
   readonly ports: PortBook;
+  reaper: LinkReaper;
   ctx: DriverContext;
 }
 

@@ -153,7 +153,7 @@ async function allocateAddresses(core: Core, network: NetworkRecord, endpoint: E
 export async function undoEndpoint(core: Core, network: NetworkRecord | undefined, endpoint: EndpointRecord, sandbox: SandboxRecord | undefined, allocations?: AddressIntent[]): Promise<void> {
   core.ports.release(endpoint.id);
   if (network && sandbox) await driverOf(core, network).leave(core.ctx, network, endpoint, sandbox);
-  else if (endpoint.hostIfName) await core.ctx.host.removeLink(endpoint.hostIfName);
+  else if (endpoint.hostIfName) await core.ctx.retireLink(endpoint.hostIfName);
   const allocs = allocations ?? addressAllocations(network, endpoint);
   for (const a of allocs) if (a.address) await releaseQuietly(core.ipam, a.poolId, a.address);
 }

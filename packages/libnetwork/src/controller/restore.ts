@@ -4,6 +4,7 @@ import { type Core, driverOf } from './core.js';
 import { finishEndpointDelete, undoEndpoint } from './endpoints.js';
 import { applyFirewall } from './firewall-state.js';
 import { plainIp, releaseQuietly } from './ipam.js';
+import { GC_LINK_RE } from './reaper.js';
 import { finishNetworkDelete, undoNetwork } from './networks.js';
 import { commit, del, endpointKey, intentKey, loadAll, networkKey, putSandbox, sandboxKey } from './persist.js';
 import { refreshSandboxFiles, undoSandbox, updateGateway } from './sandboxes.js';
@@ -37,6 +38,10 @@ export async function restore(core: Core, log: (msg: string) => void): Promise<v
   await auditIpam(core, log);
   await removeOrphanVeths(core, log);
   await applyFirewall(core);
+  const retired = (await core.ctx.host.links()).filter((l) => GC_LINK_RE.test(l.name)).map((l) => l.name);
+  if (retired.length > 0) log(`deleting ${retired.length} link(s) retired before the restart`);
+  core.reaper.reap(retired);
+  await core.reaper.drain();
   for (const sandbox of core.sandboxes.values()) {
     await updateGateway(core, sandbox).catch(() => undefined);
     refreshSandboxFiles(core, sandbox);
@@ -152,7 +157,7 @@ async function removeOrphanVeths(core: Core, log: (msg: string) => void): Promis
     if (!VETH_NAME_RE.test(link.name) || claimed.has(link.name)) continue;
     if (link.master === undefined || !bridges.has(link.master)) continue;
     log(`removing orphan ${link.name} on ${link.master}`);
-    await core.ctx.host.removeLink(link.name);
+    await core.ctx.retireLink(link.name);
   }
 }
 

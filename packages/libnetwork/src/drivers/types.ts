@@ -18,6 +18,11 @@ export interface DriverContext {
   readonly config: ControllerConfig;
   /** The firewall backend in use ('none' when iptables is off). */
   readonly firewallBackend: string;
+  /**
+   * Takes a host link out of service at once (down, renamed) and deletes it in the background:
+   * the kernel's deletion waits for an RCU grace period. False when the link did not exist.
+   */
+  retireLink(name: string): Promise<boolean>;
 }
 
 export interface NetworkSpec {

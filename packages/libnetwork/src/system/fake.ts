@@ -81,6 +81,11 @@ export class FakeKernel implements Kernel {
     return this.#get(nsPath ?? HOST).sysctl.get(key) ?? '0';
   }
 
+  async reapLinks(nsPath: string | undefined, names: string[]): Promise<void> {
+    const ops = await this.ns(nsPath);
+    for (const n of names) await ops.removeLink(n);
+  }
+
   writeSysctl(nsPath: string | undefined, key: string, value: string): void {
     this.#alive();
     this.#get(nsPath ?? HOST).sysctl.set(key, value);
@@ -146,6 +151,20 @@ export class FakeKernel implements Kernel {
         add(ns(), { name: o.name, kind: 'veth', up: false, mtu: o.mtu ?? 1500, mac: mac(), addresses: new Set(), peer: { ns: peerPath, name: o.peerName } });
       },
       async setUp(name) { link(name).up = true; },
+      async setDown(name) { link(name).up = false; },
+      async rename(name, newName) {
+        const l = link(name);
+        if (l.up) throw Object.assign(new Error(`${name} is up`), { code: 'EBUSY' });
+        if (ns().links.has(newName)) throw conflict('ERR_LINK_EXISTS', `link ${newName} exists`);
+        ns().links.delete(name);
+        l.name = newName;
+        ns().links.set(newName, l);
+        if (l.peer) {
+          const peer = k.namespaces.get(l.peer.ns)?.links.get(l.peer.name);
+          if (peer?.peer) peer.peer.name = newName;
+        }
+        for (const other of ns().links.values()) if (other.master === name) other.master = newName;
+      },
       async setMaster(name, master) {
         if (master !== null) link(master);
         const l = link(name);

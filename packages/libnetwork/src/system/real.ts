@@ -1,6 +1,7 @@
 import { readdirSync } from 'node:fs';
 import { Netlink } from '../netlink/index.js';
-import { createNamedNetns, NETNS_RUN_DIR, openSocketInNetns, removeNamedNetns } from '../netns/index.js';
+import { randomInt } from 'node:crypto';
+import { createNamedNetns, NETNS_RUN_DIR, openSocketInNetns, removeNamedNetns, spawnInNetns } from '../netns/index.js';
 import { ensureSysctl, readSysctl } from '../sysctl/index.js';
 import { PortReserver } from '../portmapper/index.js';
 import type { HeldPort, PortReserverLike } from '../controller/ports.js';
@@ -28,7 +29,27 @@ export function realKernel(_hostNsPath: string | undefined): Kernel {
     writeSysctl(nsPath, key, value) {
       ensureSysctl(nsPath, key, value);
     },
+    reapLinks,
   };
+}
+
+/**
+ * One `ip -force -batch -` child inside the namespace: the links are tagged with one device group
+ * and the group is deleted at once, so the whole batch waits for a single RCU grace period — in
+ * the child, not on our event loop. `-force` goes on past links that are already gone.
+ */
+function reapLinks(nsPath: string | undefined, names: string[]): Promise<void> {
+  if (names.length === 0) return Promise.resolve();
+  const group = 0x10000 + randomInt(0x7fff0000);
+  const script = [...names.map((n) => `link set dev ${n} group ${group}`), `link del group ${group}`, ''].join('\n');
+  return new Promise((resolve, reject) => {
+    const child = spawnInNetns(nsPath, 'ip', ['-force', '-batch', '-'], { stdio: ['pipe', 'ignore', 'pipe'] });
+    let stderr = '';
+    child.stderr?.on('data', (d: Buffer) => (stderr += d.toString()));
+    child.on('error', reject);
+    child.on('exit', (code) => (code === 0 || /Cannot find device/.test(stderr) ? resolve() : reject(new Error(`ip link del group ${group} exited ${code}: ${stderr.trim()}`))));
+    child.stdin?.end(script);
+  });
 }
 
 /**

@@ -30,6 +30,9 @@ export interface LinkOps {
   /** Veth pair; the peer is created straight inside `peerNsPath` under its final name. */
   addVeth(o: { name: string; peerName: string; peerNsPath?: string; mtu?: number; peerMac?: string }): Promise<void>;
   setUp(name: string): Promise<void>;
+  setDown(name: string): Promise<void>;
+  /** The kernel refuses while the link is up (EBUSY). */
+  rename(name: string, newName: string): Promise<void>;
   setMaster(name: string, master: string | null): Promise<void>;
   setMtu(name: string, mtu: number): Promise<void>;
   setMac(name: string, mac: string): Promise<void>;
@@ -65,4 +68,9 @@ export interface Kernel {
   openSocketInNetns(nsPath: string, o: { type: 'udp' | 'tcp'; address: string; port: number }): SocketInNetns;
   readSysctl(nsPath: string | undefined, key: string): string;
   writeSysctl(nsPath: string | undefined, key: string, value: string): void;
+  /**
+   * Deletes links of a namespace in one batch, off this thread: a deletion blocks the calling
+   * thread in the kernel for an RCU grace period (~20 ms here). Missing links are fine.
+   */
+  reapLinks(nsPath: string | undefined, names: string[]): Promise<void>;
 }

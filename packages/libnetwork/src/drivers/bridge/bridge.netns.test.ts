@@ -55,12 +55,17 @@ for (const backend of ['nftables', 'iptables'] as const) {
       expect(c.inspectNetwork(net.id).Containers['a'.repeat(64)]?.IPv4Address).toBe('10.10.10.51/24');
 
       await a.disconnect('app');
+      // Out of service at once (the container's side is down, the host side renamed away)...
       expect(w.host.exec(['ip', 'link', 'show', epA.hostIfName]).status).not.toBe(0);
+      expect(ping(b.nsPath, '10.10.10.51')).toBe(false);
+      // ...and deleted from the kernel in the background.
+      await c.settle();
       expect(ipJsonIn<IpAddr[]>(a.nsPath, 'link show').map((l) => l.ifname)).toEqual(['lo']);
       await a.delete();
       await b.delete();
       await c.deleteNetwork('app');
       expect(w.host.exec(['ip', 'link', 'show', 'brapp']).status).not.toBe(0);
+      await c.settle();
       expect(w.host.ipJson<IpAddr[]>('link show').map((l) => l.ifname).sort()).toEqual(before.links);
       expect(rules(w, backend)).not.toContain('10.10.10.0/24');
     });

@@ -27,7 +27,10 @@ export async function bridgeUp(ctx: DriverContext, config: BridgeConfig): Promis
   await ctx.host.setUp(config.bridgeName);
 }
 
-/** Removing the bridge drops its addresses and routes, and detaches (not deletes) its ports. */
+/**
+ * The bridge is retired (down, renamed, deleted in the background): down drops its routes at once,
+ * the rename frees its name for the next network, and deleting it later takes its addresses.
+ */
 export async function removeBridge(ctx: DriverContext, config: BridgeConfig): Promise<void> {
-  await ctx.host.removeLink(config.bridgeName);
+  await ctx.retireLink(config.bridgeName);
 }

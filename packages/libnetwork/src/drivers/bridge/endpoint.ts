@@ -41,11 +41,14 @@ export async function joinBridge(ctx: DriverContext, network: NetworkRecord, end
   await sb.setUp(target.ifName);
 }
 
-/** Deleting one end of a veth deletes both; the sandbox side is tried too in case the host side was lost. */
+/**
+ * Leaving: the container side goes down first (the kernel drops its routes: the container is off
+ * the network at once), then the host side is retired — deleting it, later, deletes both ends. If
+ * the host side was already gone, the container side is deleted directly.
+ */
 export async function leaveBridge(ctx: DriverContext, endpoint: EndpointRecord, sandbox: SandboxRecord): Promise<void> {
-  const removed = endpoint.hostIfName ? await ctx.host.removeLink(endpoint.hostIfName) : false;
-  if (removed !== true && endpoint.ifName && sandbox.nsPath && ctx.kernel.namedNetns().includes(sandbox.nsName)) {
-    const sb = await ctx.kernel.ns(sandbox.nsPath);
-    await sb.removeLink(endpoint.ifName);
-  }
+  const sb = endpoint.ifName && sandbox.nsName && ctx.kernel.namedNetns().includes(sandbox.nsName) ? await ctx.kernel.ns(sandbox.nsPath) : undefined;
+  if (sb && (await sb.linkByName(endpoint.ifName))) await sb.setDown(endpoint.ifName);
+  const retired = endpoint.hostIfName ? await ctx.retireLink(endpoint.hostIfName) : false;
+  if (!retired && sb) await sb.removeLink(endpoint.ifName);
 }
