@@ -145,6 +145,7 @@ export async function buildContainer(deps: BuildDeps, id: string, name: string, 
     await deps.dns.attach(sandbox.id);
     const prepared = await plan.prepare(deps.volumes, { imageRootfs: image.rootfsPath });
     undo.unshift(() => prepared.release(), () => plan.unregister(deps.volumes, { removeAnonymous: true }));
+    record.mountPlan = plan.toJSON(); // register filled in volume sources and drivers
     const files = sandbox.files;
     const resolverMounts: OciMount[] = [
       { destination: '/etc/resolv.conf', type: 'bind', source: files.resolvConf, options: ['rbind', 'rprivate'] },
