@@ -10,6 +10,7 @@ import { findNetwork, findSandbox } from './lookup.js';
 import { commit, del, endpointKey, putEndpoint, putSandbox, writeIntent } from './persist.js';
 import { type PortBindingRequest, publishAllRequests, validatePortRequests } from './ports.js';
 import { refreshSandboxFiles, updateGateway } from './sandboxes.js';
+import { settleAll } from './networks.js';
 
 export interface ConnectOptions {
   /** `--ip` */
@@ -125,6 +126,7 @@ export async function connect(core: Core, networkRef: string, sandboxRef: string
   } catch (error) {
     core.endpoints.delete(endpoint.id);
     core.sandboxes.set(sandbox.id, sandbox);
+    if (endpoint.ports.length > 0) await applyFirewall(core).catch(() => undefined);
     await undoEndpoint(core, network, endpoint, sandbox, allocations).catch(() => undefined);
     await core.store.delete(`/libnetwork/intent/${intent.id}`);
     throw error;
@@ -188,9 +190,10 @@ export async function removeEndpoint(core: Core, endpoint: EndpointRecord): Prom
   const network = core.networks.get(endpoint.networkId);
   const sandbox = core.sandboxes.get(endpoint.sandboxId);
   const intent = { id: newId(), op: 'endpoint.delete' as const, endpointId: endpoint.id };
-  await writeIntent(core.store, intent);
   const updated = sandbox ? { ...sandbox, endpoints: sandbox.endpoints.filter((id) => id !== endpoint.id) } : undefined;
-  await finishEndpointDelete(core, endpoint, updated, false);
+  // Side by side: a crash before the intent is durable leaves the record with its veth retired,
+  // and restore removes such an endpoint ("lost its interface") and frees its addresses.
+  await settleAll([writeIntent(core.store, intent), finishEndpointDelete(core, endpoint, updated, false)]);
   // Addresses go back to ipam beside the commit: a crash between the two leaves at worst an
   // address nobody holds, which restore's ipam audit releases.
   await Promise.all([

@@ -1,7 +1,7 @@
 import { conflict, forbidden, invalid, notFound } from '@tsnet/errors';
 import type { Driver } from '../drivers/types.js';
 import { newId } from '../model/ids.js';
-import { parseNetworkName } from '../model/names.js';
+import { cidrParts, formatIp, parseIpBig, parseNetworkName } from '../model/names.js';
 import type { IpamConfigInput, NetworkPool, NetworkRecord, PoolIntent, Scope } from '../model/types.js';
 import { type Core, driverOf, networkEvent, now } from './core.js';
 import { applyFirewall } from './firewall-state.js';
@@ -34,18 +34,19 @@ export async function createNetwork(core: Core, opts: CreateNetworkOptions): Pro
   const plan = driver.usesIpam ? await planPools(core, requests) : [];
   const pools: PoolIntent[] = plan.map((p) => ({ family: p.family, poolId: p.poolId, addresses: [] }));
   const intent = { id: newId(), op: 'network.create' as const, network: record, pools };
-  await writeIntent(core.store, intent);
+  // Not awaited here: ipam's writes go to the same ordered log after it, so once ipam answered
+  // the intent is durable too — and nothing touches the kernel before that.
+  const durable = writeIntent(core.store, intent);
+  durable.catch(() => undefined);
   try {
-    await allocatePools(core, record, plan);
-    await driver.createNetwork(core.ctx, record);
+    const gateways = await requestPools(core, record, plan);
+    await durable;
     core.networks.set(record.id, record);
-    try {
-      await applyFirewall(core);
-    } catch (error) {
-      core.networks.delete(record.id);
-      throw error;
-    }
+    // Gateway addresses, the bridge and the firewall do not depend on each other.
+    await settleAll([gateways(), driver.createNetwork(core.ctx, record), applyFirewall(core)]);
   } catch (error) {
+    core.networks.delete(record.id);
+    await applyFirewall(core).catch(() => undefined);
     await undoNetwork(core, record, driver, plan.map((p) => p.poolId)).catch(() => undefined);
     await core.store.delete(`/libnetwork/intent/${intent.id}`);
     throw error;
@@ -109,7 +110,13 @@ async function planPools(core: Core, requests: PoolRequest[]): Promise<Array<Poo
   return out;
 }
 
-async function allocatePools(core: Core, record: NetworkRecord, plan: Array<PoolRequest & { subnet: string; poolId: string }>): Promise<void> {
+/**
+ * One ipam write per pool (with its aux addresses). The gateway is Docker's (the subnet's first
+ * address) unless given, so it is known now and the bridge can be set up while ipam records it;
+ * only with an ip-range and no gateway does ipam have to pick it first.
+ */
+async function requestPools(core: Core, record: NetworkRecord, plan: Array<PoolRequest & { subnet: string; poolId: string }>): Promise<() => Promise<void>> {
+  const later: Array<() => Promise<unknown>> = [];
   for (const r of plan) {
     const pool = await core.ipam.requestPool({
       pool: r.subnet,
@@ -120,9 +127,28 @@ async function allocatePools(core: Core, record: NetworkRecord, plan: Array<Pool
     });
     const np: NetworkPool = { family: r.family, poolId: pool.poolId, pool: pool.pool, gateway: '', auxAddresses: { ...r.auxAddresses }, ...(r.ipRange ? { ipRange: r.ipRange } : {}) };
     record.pools.push(np);
-    const gw = await core.ipam.requestAddress(pool.poolId, { gateway: true, ...(r.gateway ? { address: r.gateway } : {}) });
-    np.gateway = plainIp(gw.address);
+    const gateway = r.gateway ?? (r.ipRange === undefined ? firstAddress(pool.pool) : undefined);
+    if (gateway === undefined) {
+      np.gateway = plainIp((await core.ipam.requestAddress(pool.poolId, { gateway: true })).address);
+      continue;
+    }
+    np.gateway = gateway;
+    later.push(() => core.ipam.requestAddress(pool.poolId, { gateway: true, address: gateway }));
   }
+  return async () => {
+    await settleAll(later.map((f) => f()));
+  };
+}
+
+/** Waits for every promise, then throws the first failure (so no undo races a step still running). */
+export async function settleAll(promises: Array<Promise<unknown>>): Promise<void> {
+  const results = await Promise.allSettled(promises);
+  for (const r of results) if (r.status === 'rejected') throw r.reason;
+}
+
+function firstAddress(cidr: string): string {
+  const { ip, family } = cidrParts(cidr);
+  return formatIp(parseIpBig(ip) + 1n, family);
 }
 
 /** Host routes a default pool must not overlap (Docker checks them, and the nameservers). */
@@ -150,8 +176,9 @@ export async function deleteNetwork(core: Core, ref: string, opts: { force?: boo
     throw conflict('ERR_NETWORK_IN_USE', `network "${record.name}" has active endpoints: ${users.join(', ')}`, { details: { network: record.name, endpoints: users } });
   }
   const intent = { id: newId(), op: 'network.delete' as const, networkId: record.id };
-  await writeIntent(core.store, intent);
-  await finishNetworkDelete(core, record);
+  // The intent is queued first, so it is durable before any ipam release is; a crash before
+  // that leaves the record, and restore simply sets the network up again.
+  await settleAll([writeIntent(core.store, intent), finishNetworkDelete(core, record)]);
   await commit(core.store, intent.id, [del(networkKey(record.id))]);
   core.events.next({ type: 'network.delete', time: now(), network: networkEvent(record) });
   return record;
