@@ -162,4 +162,16 @@ describe('Controller on the in-memory kernel', () => {
     const sb2 = await c2.createSandbox({ containerId: 'c7' });
     expect((await sb2.connect('keep')).ipv4).toBe('10.40.0.3/24');
   });
+
+  it('restore removes a sandbox namespace and files that no record claims', async () => {
+    const w = await fakeWorld();
+    const { mkdirSync, existsSync } = await import('node:fs');
+    const { join } = await import('node:path');
+    const id = 'f'.repeat(64);
+    w.kernel.createNamedNetns(`tsnet-${id.slice(0, 12)}`);
+    mkdirSync(join(w.dataDir, 'sandboxes', id), { recursive: true });
+    await w.restart();
+    expect(w.kernel.namedNetns()).toEqual([]);
+    expect(existsSync(join(w.dataDir, 'sandboxes', id))).toBe(false);
+  });
 });

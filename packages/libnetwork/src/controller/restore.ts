@@ -1,4 +1,7 @@
-import { VETH_NAME_RE } from '../model/ids.js';
+import { readdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { sandboxNsName, VETH_NAME_RE } from '../model/ids.js';
+import { removeSandboxFiles } from '../resolver/files.js';
 import type { EndpointRecord, Intent, SandboxRecord } from '../model/types.js';
 import { type Core, driverOf } from './core.js';
 import { finishEndpointDelete, undoEndpoint } from './endpoints.js';
@@ -27,6 +30,7 @@ export async function restore(core: Core, log: (msg: string) => void): Promise<v
     log(`recovered interrupted ${intent.op}`);
   }
   await dropDeadSandboxes(core, log);
+  removeOrphanSandboxes(core, log);
   for (const network of core.networks.values()) {
     if (!core.drivers.has(network.driver)) {
       log(`network ${network.name}: driver ${network.driver} not loaded, left as is`);
@@ -189,5 +193,27 @@ async function auditIpam(core: Core, log: (msg: string) => void): Promise<void> 
       log(`releasing leaked address ${a} of pool ${poolId}`);
       await releaseQuietly(core.ipam, poolId, a);
     }
+  }
+}
+
+/**
+ * A sandbox directory under the data dir without a record: its namespace (`tsnet-<id12>`, named
+ * from the same id) and files are ours and orphaned. Intents cover crashes; this also covers a
+ * store restored from an older backup.
+ */
+function removeOrphanSandboxes(core: Core, log: (msg: string) => void): void {
+  let dirs: string[];
+  try {
+    dirs = readdirSync(join(core.dataDir, 'sandboxes'));
+  } catch {
+    return;
+  }
+  const live = new Set(core.kernel.namedNetns());
+  for (const id of dirs) {
+    if (core.sandboxes.has(id) || !/^[0-9a-f]{64}$/.test(id)) continue;
+    const nsName = sandboxNsName(id);
+    log(`removing orphan sandbox ${id.slice(0, 12)}${live.has(nsName) ? ` and its namespace ${nsName}` : ''}`);
+    if (live.has(nsName)) core.kernel.removeNamedNetns(nsName);
+    removeSandboxFiles(join(core.dataDir, 'sandboxes', id));
   }
 }
