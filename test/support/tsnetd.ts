@@ -2,7 +2,7 @@
  * End-to-end support: a tsnetd in its own fresh network namespace (its "host"), driven by the real
  * docker CLI and by raw HTTP on its unix socket. Each test file shares one daemon.
  */
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { spawnSync, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { request } from 'node:http';
 import { tmpdir } from 'node:os';

@@ -208,6 +208,7 @@ function dockerConfig(body: CreateBody, imageCfg: Record<string, unknown>, env: 
     WorkingDir: body.WorkingDir ?? (imageCfg.WorkingDir as string | undefined) ?? '',
     Entrypoint: entrypoint,
     OnBuild: null,
+    ...(typeof body.StopTimeout === 'number' ? { StopTimeout: body.StopTimeout } : {}),
     Labels: { ...((imageCfg.Labels as Record<string, string> | null | undefined) ?? {}), ...(body.Labels ?? {}) },
   };
 }

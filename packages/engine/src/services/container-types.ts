@@ -76,6 +76,7 @@ export const createBodySchema = z
     ExposedPorts: emptyObjMap,
     Volumes: emptyObjMap,
     StopSignal: z.string().optional(),
+    StopTimeout: z.number().int().nullish(),
     Tty: z.boolean().optional(),
     OpenStdin: z.boolean().optional(),
     HostConfig: hostConfigSchema.nullish(),

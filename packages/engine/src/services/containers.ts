@@ -15,6 +15,9 @@ import { connectEndpoint } from './network-join.js';
 
 const PREFIX = '/engine/containers/';
 
+/** `--stop-timeout` (Config.StopTimeout), when the container was given one. */
+const stopTimeoutOf = (r: ContainerRecord): number | undefined => (typeof r.config.StopTimeout === 'number' ? r.config.StopTimeout : undefined);
+
 export interface ContainerServiceOptions {
   store: Store;
   controller: Controller;
@@ -172,7 +175,8 @@ export class ContainerService {
   async stop(ref: string, timeoutSeconds?: number, signal?: string): Promise<'stopped' | 'already'> {
     const r = this.find(ref);
     if (this.#o.runtime.state(r.id).status !== 'running') return 'already';
-    await this.#o.runtime.stop(r.id, { ...(timeoutSeconds !== undefined ? { timeoutSeconds } : {}), ...(signal ? { signal } : {}) });
+    const timeout = timeoutSeconds ?? stopTimeoutOf(r);
+    await this.#o.runtime.stop(r.id, { ...(timeout !== undefined ? { timeoutSeconds: timeout } : {}), ...(signal ? { signal } : {}) });
     this.#o.events.emit('container', 'stop', r.id, this.#attrs(r));
     return 'stopped';
   }
@@ -279,7 +283,7 @@ export class ContainerService {
   /** Daemon shutdown: stop containers unless live-restore keeps them running. */
   async shutdown(keepRunning: boolean): Promise<void> {
     if (keepRunning) return;
-    await Promise.all(this.records().map((r) => this.#o.runtime.stop(r.id, { timeoutSeconds: 10 }).catch(() => undefined)));
+    await Promise.all(this.records().map((r) => this.#o.runtime.stop(r.id, { timeoutSeconds: stopTimeoutOf(r) ?? 10 }).catch(() => undefined)));
   }
 
   hostname(): string {
