@@ -14,6 +14,8 @@ import { Controller, bridge, createFirewall, host, none, removeNamedNetns, type 
 
 const N = Number(process.env.TSNET_BENCH_N ?? 20);
 const JOIN = Number(process.env.TSNET_BENCH_JOIN ?? 1000);
+/** `TSNET_BENCH_ONLY=join` (or docker, nftables, iptables, comma-separated) to run a part. */
+const ONLY = new Set((process.env.TSNET_BENCH_ONLY ?? 'docker,nftables,iptables,join').split(','));
 const time = async (fn: () => Promise<unknown>): Promise<number> => {
   const start = performance.now();
   await fn();
@@ -159,11 +161,12 @@ const targets: Record<string, string> = {
 };
 
 const figures: BenchFigure[] = [];
-const docker = await benchDocker().catch((e: Error) => {
+const docker = !ONLY.has('docker') ? undefined : await benchDocker().catch((e: Error) => {
   console.error(`# docker not measured: ${e.message.split('\n')[0]}`);
   return undefined;
 });
 for (const backend of ['nftables', 'iptables'] as const) {
+  if (!ONLY.has(backend)) continue;
   const r = await benchTsnet(backend);
   const prefix = backend === 'nftables' ? 'libnetwork' : 'libnetwork.iptables';
   for (const [key, value] of Object.entries(r)) {
@@ -171,7 +174,7 @@ for (const backend of ['nftables', 'iptables'] as const) {
     figures.push({ name: `${prefix}.${key}`, value, unit: 'ms', ...(dockerValue !== undefined ? { docker: dockerValue } : {}), ...(targets[key] ? { target: targets[key] } : {}) });
   }
 }
-if (JOIN > 0) {
+if (JOIN > 0 && ONLY.has('join')) {
   const join1000 = await benchJoin();
   figures.push({ name: `libnetwork.join_${JOIN}_sandboxes_s`, value: join1000.seconds, unit: 's' });
   figures.push({ name: 'libnetwork.bridge_max_ports', value: join1000.maxPorts, unit: 'ports' });

@@ -25,7 +25,9 @@ export async function joinBridge(ctx: DriverContext, network: NetworkRecord, end
     await ctx.host.setMaster(endpoint.hostIfName, config.bridgeName);
   } catch (error) {
     // br_add_if refuses a port past BR_MAX_PORTS (1 << BR_PORT_BITS = 1024) with EXFULL.
-    if ((error as { code?: string }).code !== 'EXFULL') throw error;
+    // libuv's error table has no EXFULL (54), so the code may read 'E54'.
+    const e = error as { code?: string; errno?: number };
+    if (e.code !== 'EXFULL' && e.code !== 'E54' && e.errno !== -54) throw error;
     throw conflict('ERR_BRIDGE_FULL', `bridge ${config.bridgeName} of network "${network.name}" is full: the kernel allows at most ${BRIDGE_PORT_LIMIT} ports per bridge (BR_MAX_PORTS ${BR_MAX_PORTS}, port 0 reserved)`, {
       cause: error,
       details: { bridge: config.bridgeName, network: network.name, limit: BRIDGE_PORT_LIMIT },
