@@ -61,7 +61,7 @@ export function busyboxImageTar(): Promise<string> {
   return busyboxTar;
 }
 
-export async function startTsnetd(options: { config?: Record<string, unknown>; image?: boolean } = {}): Promise<Tsnetd> {
+export async function startTsnetd(options: { config?: Record<string, unknown>; image?: boolean; args?: string[] } = {}): Promise<Tsnetd> {
   const ns = trackedTestNs('tsnet-e2e');
   const dir = mkdtempSync(join(tmpdir(), 'tsnet-e2e-'));
   const dataRoot = join(dir, 'root');
@@ -95,7 +95,7 @@ export async function startTsnetd(options: { config?: Record<string, unknown>; i
     http: (method, path, body, headers) => httpRequest(sock, method, path, body, headers),
     log: () => logText,
     async start() {
-      child = ns.spawn(['node', '--conditions=source', '--import', 'tsx', MAIN, '--data-root', dataRoot, '--host', `unix://${sock}`, '--config', configPath], { cwd: REPO, stdio: ['ignore', 'pipe', 'pipe'] });
+      child = ns.spawn(['node', '--conditions=source', '--import', 'tsx', MAIN, '--data-root', dataRoot, '--host', `unix://${sock}`, '--config', configPath, ...(options.args ?? [])], { cwd: REPO, stdio: ['ignore', 'pipe', 'pipe'] });
       child.stdout!.on('data', (b: Buffer) => (logText += b.toString()));
       child.stderr!.on('data', (b: Buffer) => (logText += b.toString()));
       const exited = new Promise<void>((resolve) => child!.once('exit', () => resolve()));

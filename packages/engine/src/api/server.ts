@@ -51,9 +51,12 @@ export class ApiServer {
     });
     this.#server.on('request', (req, res) => void this.#dispatch(req, res, undefined));
     this.#server.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => void this.#dispatch(req, undefined, { socket, head }));
-    this.#server.on('clientError', (_err, socket) => {
-      if (socket.writable) socket.end('HTTP/1.1 400 Bad Request\r\nContent-Type: application/json\r\nConnection: close\r\n\r\n{"message":"bad request"}\n');
-      else socket.destroy();
+    // Malformed requests and slow clients (headers or body not in time) never reach a handler.
+    this.#server.on('clientError', (err: NodeJS.ErrnoException, socket) => {
+      if (!socket.writable) return void socket.destroy();
+      const timeout = /TIMEOUT/.test(err.code ?? '');
+      const body = JSON.stringify({ message: timeout ? 'request timed out' : 'bad request' });
+      socket.end(`HTTP/1.1 ${timeout ? '408 Request Timeout' : '400 Bad Request'}\r\nContent-Type: application/json\r\nContent-Length: ${body.length}\r\nConnection: close\r\n\r\n${body}`);
     });
   }
 

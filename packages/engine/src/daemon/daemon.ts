@@ -109,7 +109,7 @@ export async function startDaemon(options: DaemonOptions = {}): Promise<Daemon> 
  * `tsnet daemon`: starts tsnetd and serves until SIGTERM/SIGINT, then stops gracefully.
  * Resolves once stopped.
  */
-export async function runDaemon(options: DaemonOptions = {}): Promise<void> {
+export async function runDaemon(options: DaemonOptions & { dataRoot?: string; host?: string; configPath?: string } = {}): Promise<void> {
   const daemon = await startDaemon(options);
   await new Promise<void>((resolve) => {
     const onSignal = (signal: NodeJS.Signals): void => {

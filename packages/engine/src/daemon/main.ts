@@ -12,15 +12,17 @@ const program = new Command('tsnetd')
   .option('-H, --host <unix://path>', 'socket to listen on (default unix:///run/tsnet/tsnet.sock)')
   .option('--config <path>', 'daemon.json (default /etc/tsnet/daemon.json)')
   .option('--config-file <path>', 'same as --config (dockerd spelling)')
+  .option('--api-headers-timeout <ms>', 'close connections whose request headers take longer (default 10000)')
   .parse(process.argv);
 
-const opts = program.opts<{ dataRoot?: string; host?: string; config?: string; configFile?: string }>();
+const opts = program.opts<{ dataRoot?: string; host?: string; config?: string; configFile?: string; apiHeadersTimeout?: string }>();
 const configPath = opts.config ?? opts.configFile;
 try {
   await runDaemon({
     ...(opts.dataRoot ? { dataRoot: opts.dataRoot } : {}),
     ...(opts.host ? { host: opts.host } : {}),
     ...(configPath ? { configPath } : {}),
+    ...(opts.apiHeadersTimeout ? { headersTimeoutMs: Number(opts.apiHeadersTimeout) } : {}),
   });
   process.exit(0);
 } catch (error) {
