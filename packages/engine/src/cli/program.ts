@@ -3,6 +3,7 @@ import { ApiError, ConnectError } from './client.js';
 import { makeCtx, type Ctx } from './context.js';
 import { FlagError } from './parse/index.js';
 import { registerContainer } from './commands/container.js';
+import { registerDebug } from './commands/debug.js';
 import { registerImage } from './commands/image.js';
 import { registerInspect } from './commands/inspect.js';
 import { registerNetwork } from './commands/network.js';
@@ -27,6 +28,7 @@ export function buildProgram(): { program: Command; ctx: Ctx } {
   registerContainer(program, ctx);
   registerInspect(program, ctx);
   registerImage(program, ctx);
+  registerDebug(program, ctx);
   return { program, ctx };
 }
 
