@@ -229,4 +229,18 @@ describeNetns('host and none drivers, embedded resolver, restart', () => {
     expect(inNs(a.nsPath, ['busybox', 'ping', '-6', '-c', '1', '-W', '2', 'fd00:16::3']).status).toBe(0);
     expect(w.controller.inspectNetwork('v6').IPAM.Config.map((c) => c.Subnet)).toEqual(['10.16.0.0/24', 'fd00:16::/64']);
   });
+
+  it('a full bridge (1023 ports, the kernel limit) refuses the next connect with ERR_BRIDGE_FULL, nothing changed', async () => {
+    await w.controller.createNetwork({ name: 'full', options: { 'com.docker.network.bridge.name': 'brfull' }, ipam: { config: [{ subnet: '10.17.0.0/24' }] } });
+    // Fill the bridge cheaply with plain veths (one batch), then ask for one more port.
+    const batch = [...Array(1023).keys()].flatMap((i) => [`link add f${i} type veth peer name g${i}`, `link set f${i} master brfull`]).join('\n');
+    expect(w.host.exec(['ip', '-batch', '-'], { input: batch, timeoutMs: 120_000 }).status).toBe(0);
+    const sb = await w.controller.createSandbox({ containerId: 'full' });
+    const links = w.host.ipJson<IpAddr[]>('link show').length;
+    await expect(sb.connect('full')).rejects.toMatchObject({ code: 'ERR_BRIDGE_FULL', message: expect.stringMatching(/brfull.*1023/) });
+    await w.controller.settle();
+    expect(w.host.ipJson<IpAddr[]>('link show').length).toBe(links);
+    expect(ipJsonIn<IpAddr[]>(sb.nsPath, 'link show').map((l) => l.ifname)).toEqual(['lo']);
+    expect(w.controller.endpoints()).toEqual([]);
+  });
 });
