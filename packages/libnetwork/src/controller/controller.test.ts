@@ -55,6 +55,16 @@ describe('Controller on the in-memory kernel', () => {
     expect(b.pools[0]?.pool).toMatch(/^10\.77\.\d+\.0\/24$/);
   });
 
+  it('default pools skip host routes and the host\'s nameservers', async () => {
+    const w = await fakeWorld({ defaultAddressPools: [{ base: '192.0.0.0/22', size: 24 }] });
+    (await w.kernel.ns(undefined)).ensureRoute({ dst: '192.0.0.0/24', dev: 'tsnet0' });
+    // The host resolv.conf of fakeWorld names 192.0.2.53.
+    const a = await w.controller.createNetwork({ name: 'a' });
+    expect(a.pools[0]?.pool).toBe('192.0.1.0/24');
+    const b = await w.controller.createNetwork({ name: 'b' });
+    expect(b.pools[0]?.pool).toBe('192.0.3.0/24');
+  });
+
   it('connects: veth into the sandbox as eth0, MAC from IP, default route, files, events', async () => {
     const w = await fakeWorld();
     await w.controller.createNetwork({ name: 'app', ipam: { config: [{ subnet: '10.20.0.0/24' }] } });

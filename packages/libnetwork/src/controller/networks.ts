@@ -1,5 +1,8 @@
 import { conflict, forbidden, invalid, notFound } from '@tsnet/errors';
+import { readFileSync } from 'node:fs';
+import { isIP } from 'node:net';
 import type { Driver } from '../drivers/types.js';
+import { isLoopback, parseResolvConf } from '../resolver/resolvconf.js';
 import { newId } from '../model/ids.js';
 import { cidrParts, formatIp, parseIpBig, parseNetworkName } from '../model/names.js';
 import type { IpamConfigInput, NetworkPool, NetworkRecord, PoolIntent, Scope } from '../model/types.js';
@@ -151,10 +154,22 @@ function firstAddress(cidr: string): string {
   return formatIp(parseIpBig(ip) + 1n, family);
 }
 
-/** Host routes a default pool must not overlap (Docker checks them, and the nameservers). */
+/**
+ * What a default pool must not overlap (Docker checks both): the host's routes, and the host's
+ * nameservers (a container could no longer reach a resolver inside its own subnet).
+ */
 async function hostExclusions(core: Core): Promise<string[]> {
   const routes = await core.ctx.host.routes().catch(() => []);
-  return routes.map((r) => r.dst).filter((d) => d !== 'default' && d.includes('/'));
+  let nameservers: string[] = [];
+  try {
+    nameservers = parseResolvConf(readFileSync(core.config.hostResolvConfPath, 'utf8')).nameservers.filter((ns) => !isLoopback(ns) && isIP(ns) !== 0);
+  } catch {
+    // No host resolv.conf: nothing to keep clear.
+  }
+  return [
+    ...routes.map((r) => r.dst).filter((d) => d !== 'default' && d.includes('/')),
+    ...nameservers.map((ns) => `${ns}/${isIP(ns) === 6 ? 128 : 32}`),
+  ];
 }
 
 /** Best-effort undo of a (partial) create, also used by restore for a create that never committed. */
