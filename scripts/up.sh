@@ -63,7 +63,7 @@ tsnet version --format 'tsnetd {{.Version}} (API {{.ApiVersion}}) is up' || { ca
 
 say "busybox image"
 tsnet rootfs "$DEMO/busybox.tar"
-tsnet import "$DEMO/busybox.tar" busybox:latest
+tsnet import "$DEMO/busybox.tar" busybox:latest || { sleep 1; tsnet import "$DEMO/busybox.tar" busybox:latest; }
 tsnet images
 
 say "network $NET ($SUBNET)"
@@ -99,10 +99,10 @@ say "what is running"
 tsnet ps
 
 say "the topology picture"
-tsnet debug graph --format svg > "$DEMO/topology.svg"
-tsnet debug graph --format mermaid > "$DEMO/topology.mmd"
+tsnet debug graph --netns "$NS" --format svg > "$DEMO/topology.svg"
+tsnet debug graph --netns "$NS" --format mermaid > "$DEMO/topology.mmd"
 echo "wrote $DEMO/topology.svg (and topology.mmd)"
-tsnet debug bridges || true
+tsnet debug bridges --netns "$NS"
 
 cat <<DONE
 
@@ -114,7 +114,8 @@ tsnet is up. What this did:
 Try it (same CLI, or the real docker CLI on the same socket):
   export TSNET_HOST=unix://$SOCK
   node packages/engine/bin/tsnet.js ps
-  node packages/engine/bin/tsnet.js debug trace alice web --port 80
+  node packages/engine/bin/tsnet.js debug trace --netns $NS alice web --port 80
+  node packages/engine/bin/tsnet.js debug firewall --netns $NS
   docker -H unix://$SOCK network ls
 Remove everything (daemon, containers, namespaces, demo dir):
   ./scripts/down.sh

@@ -52,6 +52,8 @@ export interface RequestOptions {
   body?: unknown;
   /** Raw request body (a tar for import); sent as application/x-tar. */
   raw?: Readable | Buffer;
+  /** Length of a streamed raw body, when known (a file): sent as content-length instead of chunked. */
+  rawLength?: number;
   timeoutMs?: number;
 }
 
@@ -108,6 +110,7 @@ export class ApiClient {
       } else if (options.raw) {
         headers['content-type'] = 'application/x-tar';
         if (Buffer.isBuffer(options.raw)) headers['content-length'] = String(options.raw.length);
+        else if (options.rawLength !== undefined) headers['content-length'] = String(options.rawLength);
       }
       const req = httpRequest({ socketPath: this.socketPath, method, path: this.path(path, options.query), headers });
       req.on('error', (error: NodeJS.ErrnoException) => {

@@ -8,7 +8,7 @@ import type { BridgesReport } from './bridges.js';
 import type { Model } from './model.js';
 
 export interface Topology {
-  networks: Array<{ id: string; label: string; driver: string }>;
+  networks: Array<{ id: string; label: string; driver: string; gateway: string }>;
   containers: Array<{ id: string; label: string; running: boolean }>;
   links: Array<{ container: string; network: string; label: string }>;
   ports: Array<{ container: string; label: string }>;
@@ -23,7 +23,7 @@ export function topology(model: Model, kernel: BridgesReport | undefined): Topol
   // host and none are modes rather than places; the containers using them say so in their label.
   for (const n of model.networks.filter((x) => x.driver !== 'host' && x.driver !== 'null')) {
     const where = n.bridge ? `bridge ${n.bridge}` : n.driver;
-    t.networks.push({ id: safeId('net', n.name), label: `${n.name}\n${where}${n.subnets.length ? `\n${n.subnets.join(' ')}` : ''}${n.internal ? '\ninternal' : ''}`, driver: n.driver });
+    t.networks.push({ gateway: n.gateways.length ? `gateway ${n.gateways.join(' ')}` : 'gateway', id: safeId('net', n.name), label: `${n.name}\n${where}${n.subnets.length ? `\n${n.subnets.join(' ')}` : ''}${n.internal ? '\ninternal' : ''}`, driver: n.driver });
   }
   for (const c of model.containers) {
     const special = c.endpoints.length === 0 || ['host', 'none'].includes(c.networkMode) || c.networkMode.startsWith('container:');
@@ -50,7 +50,7 @@ export function toDot(t: Topology): string {
   lines.push('  host [label="host namespace\\n(tsnetd)", shape=box3d, style=filled, fillcolor="#eeeeee"];');
   for (const n of t.networks) lines.push(`  ${n.id} [label=${dotQuote(n.label)}, shape=box, style="rounded,filled", fillcolor="#dbeafe"];`);
   for (const c of t.containers) lines.push(`  ${c.id} [label=${dotQuote(c.label)}, shape=component, style=filled, fillcolor=${c.running ? '"#dcfce7"' : '"#f3f4f6"'}];`);
-  for (const n of t.networks) if (n.driver === 'bridge') lines.push(`  host -> ${n.id} [style=dashed, label="gateway"];`);
+  for (const n of t.networks) if (n.driver === 'bridge') lines.push(`  host -> ${n.id} [style=dashed, label=${dotQuote(n.gateway)}];`);
   for (const l of t.links) lines.push(`  ${l.network} -> ${l.container} [label=${dotQuote(l.label)}];`);
   for (const p of t.ports) lines.push(`  host -> ${p.container} [color="#dc2626", fontcolor="#dc2626", dir=forward, label=${dotQuote(p.label)}];`);
   lines.push('}');
@@ -63,7 +63,7 @@ export function toMermaid(t: Topology): string {
   const lines = ['flowchart LR', `  host[${mmd('host namespace\n(tsnetd)')}]`];
   for (const n of t.networks) lines.push(`  ${n.id}[${mmd(n.label)}]`);
   for (const c of t.containers) lines.push(`  ${c.id}([${mmd(c.label)}])`);
-  for (const n of t.networks) if (n.driver === 'bridge') lines.push(`  host -. gateway .- ${n.id}`);
+  for (const n of t.networks) if (n.driver === 'bridge') lines.push(`  host -. ${n.gateway.replace(/[^\w. ]/g, '')} .- ${n.id}`);
   for (const l of t.links) lines.push(`  ${l.network} ---|${mmd(l.label)}| ${l.container}`);
   for (const p of t.ports) lines.push(`  host ==>|${mmd(p.label)}| ${p.container}`);
   return `${lines.join('\n')}\n`;

@@ -34,9 +34,11 @@ export function registerImage(program: Command, ctx: Ctx): void {
     .option('-m, --message <message>', 'set commit message for imported image')
     .option('--platform <platform>', 'set platform if server is multi-platform capable')
     .action(async (file: string, reference: string | undefined, flags: { change?: string[]; message?: string; platform?: string }) => {
+      let size: number | undefined;
       if (file !== '-') {
         const info = await stat(file).catch(() => undefined);
         if (!info?.isFile()) throw new Error(`cannot import "${file}": not a readable file`);
+        size = info.size;
       }
       const [repo, tag] = splitReference(reference);
       const query: Record<string, string | undefined> = { fromSrc: '-', repo, tag, message: flags.message, platform: flags.platform };
@@ -45,7 +47,7 @@ export function registerImage(program: Command, ctx: Ctx): void {
       const client = ctx.client();
       const body = file === '-' ? process.stdin : createReadStream(file);
       const id = await spin(`importing ${file === '-' ? 'stdin' : file}`, async () => {
-        const res = await client.stream('POST', `/images/create?${params.toString()}`, { raw: body });
+        const res = await client.stream('POST', `/images/create?${params.toString()}`, { raw: body, ...(size !== undefined ? { rawLength: size } : {}) });
         let last = '';
         for await (const line of jsonLines(res)) {
           if (typeof line.error === 'string') throw new Error(line.error);
