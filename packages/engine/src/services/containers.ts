@@ -259,9 +259,12 @@ export class ContainerService {
     const r = this.find(containerRef);
     const deps: BuildDeps = { ...this.#o, find: (ref) => this.find(ref), log: this.#log };
     const network = this.#o.controller.network(networkRef);
+    const t0 = performance.now();
     await connectEndpoint(deps, r, network.name, { aliases: opts.aliases ?? [], links: opts.links ?? [], ...(opts.ipv4Address ? { ipv4Address: opts.ipv4Address } : {}), ...(opts.ipv6Address ? { ipv6Address: opts.ipv6Address } : {}) }, false);
+    const t1 = performance.now();
     await this.#o.dns.attach(r.sandboxId);
     await this.save(r);
+    if (process.env.TSNET_API_TRACE) this.#log(`connect: controller ${(t1 - t0).toFixed(1)}ms, dns+save ${(performance.now() - t1).toFixed(1)}ms`);
     this.#o.events.emit('network', 'connect', network.id, { name: network.name, type: network.driver, container: r.id });
   }
 
