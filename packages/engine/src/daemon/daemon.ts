@@ -66,6 +66,12 @@ export async function startDaemon(options: DaemonOptions = {}): Promise<Daemon> 
     const runtime = await Runtime.open({ dataRoot: config.dataRoot });
     cleanup.unshift(() => runtime.close());
     const events = new EventBus();
+    // Every endpoint joined or left is a Docker `network connect/disconnect` event, whoever asked.
+    const endpointEvents = controller.events.subscribe((e) => {
+      if (e.type !== 'endpoint.join' && e.type !== 'endpoint.leave') return;
+      events.emit('network', e.type === 'endpoint.join' ? 'connect' : 'disconnect', e.network.id, { name: e.network.name, type: e.network.driver, container: e.sandbox.containerId });
+    });
+    cleanup.unshift(() => endpointEvents.unsubscribe());
     const dns = new DnsGlue(controller, log);
     dns.start();
     cleanup.unshift(() => dns.close());

@@ -265,7 +265,6 @@ export class ContainerService {
     await this.#o.dns.attach(r.sandboxId);
     await this.save(r);
     if (process.env.TSNET_API_TRACE) this.#log(`connect: controller ${(t1 - t0).toFixed(1)}ms, dns+save ${(performance.now() - t1).toFixed(1)}ms`);
-    this.#o.events.emit('network', 'connect', network.id, { name: network.name, type: network.driver, container: r.id });
   }
 
   async disconnect(networkRef: string, containerRef: string, force: boolean): Promise<void> {
@@ -280,7 +279,6 @@ export class ContainerService {
     await this.#o.controller.disconnect(network.id, r.sandboxId);
     delete r.endpoints[network.name];
     await this.save(r);
-    this.#o.events.emit('network', 'disconnect', network.id, { name: network.name, type: network.driver, container: r.id });
   }
 
   /** Daemon shutdown: stop containers unless live-restore keeps them running. */
