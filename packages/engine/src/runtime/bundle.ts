@@ -99,6 +99,10 @@ export async function readStatus(
   const exit = await readExit(paths);
   if (exit) return { status: 'exited', pid: 0, exit };
   if (await isProcessAlive(run.shimPid, run.shimStartTime)) return { status: 'running', pid: await readPid(paths) };
+  // The shim may have written exit.json and exited between the two checks above: read it again
+  // before calling the container lost, so a real exit code always wins over 255.
+  const lateExit = await readExit(paths);
+  if (lateExit) return { status: 'exited', pid: 0, exit: lateExit };
   return { status: 'lost', pid: 0 };
 }
 

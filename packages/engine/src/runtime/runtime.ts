@@ -115,7 +115,8 @@ export class Runtime implements ContainerRuntime {
       const id = entry.record.spec.id;
       await this.#runc.kill(id, 'SIGKILL');
       await this.#runc.delete(id);
-      const exit = { exitCode: 255, finishedAt: new Date().toISOString() };
+      // Another runtime watching the same bundle may have recorded the real exit meanwhile: keep it.
+      const exit = (await readExit(entry.paths)) ?? { exitCode: 255, finishedAt: new Date().toISOString() };
       await writeJsonAtomic(entry.paths.exit, exit);
       Object.assign(entry, { status: 'exited', pid: 0, exit });
       return;
