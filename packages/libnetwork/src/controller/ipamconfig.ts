@@ -65,7 +65,10 @@ function parseEntry(entry: IpamConfigInput): PoolRequest {
     out.ipRange = range;
   }
   if (entry.gateway !== undefined) out.gateway = inside(subnet, entry.gateway, 'gateway');
-  for (const [name, ip] of Object.entries(entry.auxAddresses ?? {})) out.auxAddresses[name] = inside(subnet, ip, `aux-address ${name}`);
+  for (const [name, ip] of Object.entries(entry.auxAddresses ?? {})) {
+    out.auxAddresses[name] = inside(subnet, ip, `aux-address ${name}`);
+    if (ip === out.gateway) throw invalid('ERR_INVALID_ADDRESS', `aux-address ${name}=${ip} is the gateway of subnet ${subnet}`);
+  }
   return out;
 }
 

@@ -39,16 +39,22 @@ export async function createNetwork(core: Core, opts: CreateNetworkOptions): Pro
   const intent = { id: newId(), op: 'network.create' as const, network: record, pools };
   // Not awaited here: ipam's writes go to the same ordered log after it, so once ipam answered
   // the intent is durable too — and nothing touches the kernel before that.
+  record.pools = plan.map(plannedPool);
+  core.networks.set(record.id, record);
+  // The firewall can start at once: its state is rebuilt from the store at every start, so rules
+  // for a network that never committed cannot outlive a crash.
+  const firewall = applyFirewall(core);
+  firewall.catch(() => undefined);
   const durable = writeIntent(core.store, intent);
   durable.catch(() => undefined);
   try {
-    const gateways = await requestPools(core, record, plan);
+    await requestPools(core, record, plan);
     await durable;
-    core.networks.set(record.id, record);
-    // Gateway addresses, the bridge and the firewall do not depend on each other.
-    await settleAll([gateways(), driver.createNetwork(core.ctx, record), applyFirewall(core)]);
+    // The bridge and the firewall do not depend on each other.
+    await settleAll([driver.createNetwork(core.ctx, record), firewall]);
   } catch (error) {
     core.networks.delete(record.id);
+    await firewall.catch(() => undefined);
     await applyFirewall(core).catch(() => undefined);
     await undoNetwork(core, record, driver, plan.map((p) => p.poolId)).catch(() => undefined);
     await core.store.delete(`/libnetwork/intent/${intent.id}`);
@@ -103,45 +109,50 @@ function validateNetwork(core: Core, opts: CreateNetworkOptions): { record: Netw
  * Subnets are settled first (a default-pool subnet is picked here) so every pool id is in the
  * intent before ipam is asked; then pool + aux addresses (one ipam write) and the gateway.
  */
-async function planPools(core: Core, requests: PoolRequest[]): Promise<Array<PoolRequest & { subnet: string; poolId: string }>> {
-  const exclude = requests.some((r) => r.subnet === undefined) ? await hostExclusions(core) : [];
-  const out: Array<PoolRequest & { subnet: string; poolId: string }> = [];
+async function planPools(core: Core, requests: PoolRequest[]): Promise<PlannedPool[]> {
+  const auto = requests.some((r) => r.subnet === undefined);
+  const [exclude, taken] = auto ? await Promise.all([hostExclusions(core), core.ipam.pools()]) : [[], []];
+  const out: PlannedPool[] = [];
   for (const r of requests) {
-    const subnet = r.subnet ?? (await pickDefaultSubnet(core, r.family === 6, exclude));
+    const subnet = r.subnet ?? pickDefaultSubnet(core, taken, r.family === 6, exclude);
     out.push({ ...r, subnet, poolId: localPoolId(subnet, r.ipRange) });
+    // A second auto pool of the same family must not pick the same subnet.
+    taken.push({ poolId: '', addressSpace: 'LocalDefault', pool: subnet, v6: r.family === 6, addresses: [], aux: [] });
   }
   return out;
 }
 
+/** A pool as planned: subnet and pool id known, the gateway Docker's (first address) unless given. */
+function plannedPool(r: PlannedPool): NetworkPool {
+  const gateway = r.gateway ?? (r.ipRange === undefined ? firstAddress(r.subnet) : '');
+  return { family: r.family, poolId: r.poolId, pool: r.subnet, gateway, auxAddresses: { ...r.auxAddresses }, ...(r.ipRange ? { ipRange: r.ipRange } : {}) };
+}
+
+type PlannedPool = PoolRequest & { subnet: string; poolId: string };
+
 /**
- * One ipam write per pool (with its aux addresses). The gateway is Docker's (the subnet's first
- * address) unless given, so it is known now and the bridge can be set up while ipam records it;
- * only with an ip-range and no gateway does ipam have to pick it first.
+ * One ipam write per pool. The gateway is already known (planned), so it is reserved with the
+ * pool as an auxiliary address — an address the network driver uses, which is what Docker's aux
+ * addresses are — in that same write; only with an ip-range and no gateway does ipam pick it.
  */
-async function requestPools(core: Core, record: NetworkRecord, plan: Array<PoolRequest & { subnet: string; poolId: string }>): Promise<() => Promise<void>> {
-  const later: Array<() => Promise<unknown>> = [];
-  for (const r of plan) {
+async function requestPools(core: Core, record: NetworkRecord, plan: PlannedPool[]): Promise<void> {
+  for (const [i, r] of plan.entries()) {
+    const np = record.pools[i]!;
     const pool = await core.ipam.requestPool({
       pool: r.subnet,
       ...(r.ipRange !== undefined ? { subPool: r.ipRange } : {}),
       v6: r.family === 6,
       options: record.ipam.options,
-      auxAddresses: r.auxAddresses,
+      auxAddresses: np.gateway ? { ...r.auxAddresses, [GATEWAY_AUX]: np.gateway } : r.auxAddresses,
     });
-    const np: NetworkPool = { family: r.family, poolId: pool.poolId, pool: pool.pool, gateway: '', auxAddresses: { ...r.auxAddresses }, ...(r.ipRange ? { ipRange: r.ipRange } : {}) };
-    record.pools.push(np);
-    const gateway = r.gateway ?? (r.ipRange === undefined ? firstAddress(pool.pool) : undefined);
-    if (gateway === undefined) {
-      np.gateway = plainIp((await core.ipam.requestAddress(pool.poolId, { gateway: true })).address);
-      continue;
-    }
-    np.gateway = gateway;
-    later.push(() => core.ipam.requestAddress(pool.poolId, { gateway: true, address: gateway }));
+    np.poolId = pool.poolId;
+    np.pool = pool.pool;
+    if (np.gateway === '') np.gateway = plainIp((await core.ipam.requestAddress(pool.poolId, { gateway: true })).address);
   }
-  return async () => {
-    await settleAll(later.map((f) => f()));
-  };
 }
+
+/** The aux-address name under which a network's gateway is reserved in its pool. */
+const GATEWAY_AUX = 'com.tsnet.gateway';
 
 /** Waits for every promise, then throws the first failure (so no undo races a step still running). */
 export async function settleAll(promises: Array<Promise<unknown>>): Promise<void> {

@@ -20,6 +20,7 @@ export class LinkReaper {
   readonly #log: (message: string) => void;
   readonly #pending = new Set<string>();
   #running: Promise<void> | undefined;
+  #timer: NodeJS.Timeout | undefined;
 
   constructor(kernel: Kernel, nsPath: string | undefined, log: (message: string) => void) {
     this.#kernel = kernel;
@@ -44,19 +45,38 @@ export class LinkReaper {
     this.#kick();
   }
 
+  /** Deletes everything retired so far now, and resolves when the kernel is done. */
   async drain(): Promise<void> {
+    this.#startNow();
     while (this.#running) await this.#running;
   }
 
+  /**
+   * Waits until retirements stop for IDLE_MS (or BATCH_MAX piled up): the deletion then runs
+   * once for the whole batch, and not beside the operations that keep the controller busy
+   * (it takes the kernel's RTNL lock, which every netlink call also needs).
+   */
   #kick(): void {
+    if (this.#pending.size >= BATCH_MAX) {
+      this.#startNow();
+      return;
+    }
+    if (this.#timer) clearTimeout(this.#timer);
+    this.#timer = setTimeout(() => this.#startNow(), IDLE_MS);
+    this.#timer.unref();
+  }
+
+  #startNow(): void {
+    if (this.#timer) clearTimeout(this.#timer);
+    this.#timer = undefined;
+    if (this.#pending.size === 0) return;
     this.#running ??= this.#loop().finally(() => {
       this.#running = undefined;
+      if (this.#pending.size > 0) this.#kick();
     });
   }
 
   async #loop(): Promise<void> {
-    // Let the operation that retired the link finish first; then take everything queued so far.
-    await new Promise((resolve) => setImmediate(resolve));
     while (this.#pending.size > 0) {
       const batch = [...this.#pending];
       this.#pending.clear();
@@ -68,3 +88,6 @@ export class LinkReaper {
     }
   }
 }
+
+const IDLE_MS = 50;
+const BATCH_MAX = 64;
