@@ -6,6 +6,13 @@ import { PortReserver } from './reserver.js';
 /** Host ports held by real sockets in a test namespace: the kernel is asked (ss), not our table. */
 
 const listening = (ns: TestNs) => ns.sh("ss -Htln | awk '{print $4}'");
+/** What a TCP client in ns gets from ip:port within 3 s: 'connected', an errno code, or 'timeout'. */
+const CONNECT = `
+const s = require('net').connect(+process.argv[2], process.argv[1]);
+const t = setTimeout(() => { console.log('timeout'); process.exit(0); }, 3000);
+s.on('connect', () => { console.log('connected'); process.exit(0); });
+s.on('error', (e) => { console.log(e.code); process.exit(0); });`;
+const connectResult = (ns: TestNs, ip: string, port: number) => ns.exec(['node', '-e', CONNECT, ip, String(port)], { timeoutMs: 8000 }).stdout.trim();
 const udpBound = (ns: TestNs) => ns.sh("ss -Huln | awk '{print $4}'");
 const holder = (container: string) => ({ container, endpoint: `ep-${container}`, network: 'web' });
 
@@ -15,6 +22,7 @@ describeNetns('PortReserver in a namespace', () => {
   const children: ChildProcess[] = [];
   beforeEach(() => {
     ns = trackedTestNs('tsnet-ports');
+    ns.sh('ip link set lo up');
     reserver = new PortReserver({ nsPath: ns.path });
   });
   afterEach(async () => {
@@ -26,7 +34,12 @@ describeNetns('PortReserver in a namespace', () => {
   it('binds the port in the host namespace and names the holder of a taken port', async () => {
     const r = reserver.reserve({ proto: 'tcp', hostIp: '', hostPort: 8080, holder: holder('web1') });
     reserver.reserve({ proto: 'udp', hostIp: '127.0.0.1', hostPort: 5353, holder: holder('web1') });
-    expect(listening(ns)).toContain('0.0.0.0:8080');
+    // Held, but not listening: with no DNAT rule in this namespace a connection is refused (RST) at once.
+    expect(listening(ns)).not.toContain(':8080');
+    expect(connectResult(ns, '127.0.0.1', 8080)).toBe('ECONNREFUSED');
+    // Any other program is kept off the port by the kernel (busybox nc sets SO_REUSEADDR).
+    const nc = ns.exec(['timeout', '2', 'busybox', 'nc', '-l', '-p', '8080'], { timeoutMs: 5000 });
+    expect(nc.stderr).toMatch(/in use/i);
     expect(udpBound(ns)).toContain('127.0.0.1:5353');
     expect(() => reserver.reserve({ proto: 'tcp', hostIp: '', hostPort: 8080, holder: holder('web2') })).toThrow(
       expect.objectContaining({ code: 'ERR_PORT_IN_USE', message: expect.stringContaining('allocated to container web1') }),
@@ -37,7 +50,16 @@ describeNetns('PortReserver in a namespace', () => {
       expect.objectContaining({ code: 'ERR_PORT_IN_USE', message: 'Bind for 0.0.0.0:8080/tcp failed: port is already in use by another process' }),
     );
     await reserver.release(r);
-    expect(listening(ns)).not.toContain(':8080');
+    // Free again: another program may now bind it.
+    const again = new PortReserver({ nsPath: ns.path });
+    await again.release(again.reserve({ proto: 'tcp', hostIp: '', hostPort: 8080, holder: holder('web3') }));
+  });
+
+  it('refuses an address the host does not have with ERR_PORT_BIND, holding nothing', () => {
+    expect(() => reserver.reserve({ proto: 'tcp', hostIp: '1.2.3.4', hostPort: 8090, holder: holder('web1') })).toThrow(
+      expect.objectContaining({ code: 'ERR_PORT_BIND', message: 'Error starting userland proxy: listen tcp4 1.2.3.4:8090: bind: cannot assign requested address' }),
+    );
+    expect(reserver.list()).toEqual([]);
   });
 
   it('reserves [::]:port next to its own 0.0.0.0:port for the same container (dual-stack)', () => {
@@ -63,7 +85,8 @@ describeNetns('PortReserver in a namespace', () => {
     ns.sh('sysctl -qw net.ipv4.ip_local_port_range="41000 41001"');
     const ports = [1, 2].map(() => reserver.reserve({ proto: 'tcp', hostIp: '', hostPort: 0, holder: holder('c') }).hostPort);
     expect(ports.sort()).toEqual([41000, 41001]);
-    expect(listening(ns)).toContain('0.0.0.0:41000');
+    // Both held by the kernel (the client here cannot even pick a source port any more).
+    expect(connectResult(ns, '127.0.0.1', 41000)).toBe('EADDRNOTAVAIL');
     expect(() => reserver.reserve({ proto: 'tcp', hostIp: '', hostPort: 0, holder: holder('c') })).toThrow(expect.objectContaining({ code: 'ERR_PORT_IN_USE' }));
   });
 });

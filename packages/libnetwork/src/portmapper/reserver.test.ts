@@ -5,12 +5,17 @@ import { PortReserver, type SocketOpener } from './reserver.js';
 function fakeKernel(busy: number[] = []) {
   let next = 100;
   const open = new Set<number>();
+  const specs: Array<Parameters<SocketOpener>[1]> = [];
   const opener: SocketOpener = (_ns, spec) => {
+    specs.push(spec);
     if (busy.includes(spec.port)) throw Object.assign(new Error('bind: address in use'), { code: 'EADDRINUSE' });
+    if (spec.address === '1.2.3.4') {
+      throw Object.assign(new Error("EADDRNOTAVAIL: Cannot assign requested address, bind '1.2.3.4:8090'"), { code: 'EADDRNOTAVAIL', syscall: 'bind' });
+    }
     open.add(next);
     return { fd: next++, port: spec.port };
   };
-  return { opener, open, close: (fd: number) => void open.delete(fd) };
+  return { opener, open, specs, close: (fd: number) => void open.delete(fd) };
 }
 
 const holder = (container: string) => ({ container, endpoint: `ep-${container}`, network: 'web' });
@@ -30,6 +35,27 @@ describe('PortReserver', () => {
     await r.release(a);
     expect(k.open.has(100)).toBe(false);
     expect(r.reserve({ proto: 'tcp', hostIp: '127.0.0.1', hostPort: 8080, holder: holder('web2') }).hostPort).toBe(8080);
+  });
+
+  it('asks for a bound, non-listening TCP socket (a stray connection is refused, not queued)', () => {
+    const k = fakeKernel();
+    const r = new PortReserver({ openSocket: k.opener, closeFd: k.close });
+    r.reserve({ proto: 'tcp', hostIp: '', hostPort: 8080, holder: holder('web1') });
+    expect(k.specs).toEqual([{ type: 'tcp', address: '0.0.0.0', port: 8080, listen: false }]);
+  });
+
+  it("words a bind on an address the host lacks like Docker's userland proxy", () => {
+    const k = fakeKernel();
+    const r = new PortReserver({ openSocket: k.opener, closeFd: k.close });
+    expect(() => r.reserve({ proto: 'tcp', hostIp: '1.2.3.4', hostPort: 8090, holder: holder('x') })).toThrow(
+      expect.objectContaining({
+        code: 'ERR_PORT_BIND',
+        kind: 'internal',
+        message: 'Error starting userland proxy: listen tcp4 1.2.3.4:8090: bind: cannot assign requested address',
+        details: expect.objectContaining({ errno: 'EADDRNOTAVAIL' }),
+      }),
+    );
+    expect(r.list()).toEqual([]);
   });
 
   it('says "another process" when the kernel refuses the bind', () => {

@@ -1,6 +1,6 @@
 import { closeSync, readFileSync } from 'node:fs';
 import { isIP } from 'node:net';
-import { conflict, invalid, unavailable } from '@tsnet/errors';
+import { conflict, internal, invalid, unavailable } from '@tsnet/errors';
 import { openSocketInNetns, runInNetns } from '../netns/index.js';
 import { startUserlandProxy, type UserlandProxy } from './proxy.js';
 import type { PortProto } from './spec.js';
@@ -9,6 +9,9 @@ import type { PortProto } from './spec.js';
  * Holds host ports. A reserved TCP or UDP port is a real socket bound in the host namespace (made
  * there by the addon), so neither another tsnet publisher nor any other program can take it while
  * the mapping lives, and a conflict is found by the kernel itself, not only by our table.
+ * A TCP reservation is bound but NOT listening (no SO_REUSEADDR, so every other bind still fails):
+ * a connection that escapes the DNAT rules (rules torn down, drift) is refused with a RST instead
+ * of waiting in a backlog nobody accepts from. Only the userland proxy, when on, listens on it.
  * SCTP: the addon makes no SCTP sockets, so an SCTP port is reserved in our table only — another
  * program can still bind it; the kernel DNAT rule then wins for traffic from outside.
  */
@@ -37,14 +40,14 @@ export interface Reservation {
   hostIp: string;
   hostPort: number;
   holder: PortHolder;
-  /** The bound socket (TCP: listening) or undefined for SCTP. Owned by the reserver: adopt, don't close. */
+  /** The bound socket (TCP: not listening until a proxy serves it) or undefined for SCTP. Owned by the reserver: adopt, don't close. */
   fd: number | undefined;
   /** Set by startProxy: the userland proxy process serving fd (stopped on release). */
   proxy?: UserlandProxy;
 }
 
 export interface SocketOpener {
-  (nsPath: string | undefined, spec: { type: 'udp' | 'tcp'; address: string; port: number }): { fd: number; port: number };
+  (nsPath: string | undefined, spec: { type: 'udp' | 'tcp'; address: string; port: number; listen?: boolean }): { fd: number; port: number };
 }
 
 export interface PortReserverOptions {
@@ -130,9 +133,9 @@ export class PortReserver {
     if (req.proto !== 'sctp') {
       const address = req.hostIp !== '' ? req.hostIp : family === 6 ? '::' : '0.0.0.0';
       try {
-        fd = this.#open(this.#nsPath, { type: req.proto, address, port }).fd;
+        fd = this.#open(this.#nsPath, { type: req.proto, address, port, listen: false }).fd;
       } catch (error) {
-        if ((error as { code?: string }).code !== 'EADDRINUSE') throw error;
+        if ((error as { code?: string }).code !== 'EADDRINUSE') throw bindError(error, req.proto, family, address, port);
         // [::]:port is dual-stack, so it cannot be bound next to our own 0.0.0.0:port: when the
         // same container holds that, the IPv4 socket already keeps the port from others.
         const v4 = req.hostIp === '' && family === 6 ? this.holderOf(req.proto, '', port, 4) : undefined;
@@ -178,6 +181,23 @@ export class PortReserver {
   async releaseHolder(container: string): Promise<void> {
     for (const r of this.list()) if (r.holder.container === container) await this.release(r);
   }
+}
+
+/**
+ * A bind the kernel refused for another reason than "in use" (an address the host does not have,
+ * no permission), worded like Docker's (Go's net error inside "Error starting userland proxy").
+ */
+function bindError(error: unknown, proto: 'tcp' | 'udp', family: 4 | 6, address: string, port: number): Error {
+  const e = error as { code?: string; message?: string };
+  if (typeof e.code !== 'string' || !/^E[A-Z]+$/.test(e.code)) return error as Error;
+  // Node-style message "EADDRNOTAVAIL: Cannot assign requested address, bind '...'": Go prints strerror in lower case.
+  const text = /^E[A-Z]+: ([^,]+)/.exec(e.message ?? '')?.[1] ?? e.code;
+  const reason = text.charAt(0).toLowerCase() + text.slice(1);
+  const where = family === 6 ? `[${address}]:${port}` : `${address}:${port}`;
+  return internal('ERR_PORT_BIND', `Error starting userland proxy: listen ${proto}${family} ${where}: bind: ${reason}`, {
+    cause: error,
+    details: { errno: e.code, proto, hostIp: address, port },
+  });
 }
 
 /** net.ipv4.ip_local_port_range of the namespace (read with the thread inside it). */
