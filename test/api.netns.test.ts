@@ -138,6 +138,15 @@ describeNetns('tsnetd API (raw HTTP and docker CLI)', () => {
     expect(data).toMatch(/^HTTP\/1\.1 408|^$/);
   });
 
+  it('concurrent creates of one name: exactly one wins, the others get 409', async () => {
+    const results = await Promise.all([1, 2, 3].map(() => d.http('POST', '/containers/create?name=racer', { Image: 'busybox', Cmd: ['true'] })));
+    expect(results.map((r) => r.status).sort()).toEqual([201, 409, 409]);
+    const nets = await Promise.all([1, 2, 3].map(() => d.http('POST', '/networks/create', { Name: 'racenet' })));
+    expect(nets.map((r) => r.status).sort()).toEqual([201, 409, 409]);
+    expect((await d.http('DELETE', '/containers/racer')).status).toBe(204);
+    expect((await d.http('DELETE', '/networks/racenet')).status).toBe(204);
+  });
+
   it('unknown body fields are ignored as dockerd does', async () => {
     const r = await d.http('POST', '/volumes/create', { Name: 'extra', Whatever: true });
     expect(r.status).toBe(201);

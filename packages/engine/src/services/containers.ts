@@ -65,6 +65,10 @@ export class ContainerService {
     for (const r of this.#records.values()) {
       await this.#o.dns.attach(r.sandboxId).catch((e: unknown) => this.#log(`dns attach ${r.id.slice(0, 12)}: ${String(e)}`));
     }
+    // `--rm` containers that exited while no daemon was watching go now, as dockerd does at start.
+    for (const r of [...this.#records.values()]) {
+      if (r.autoRemove && this.#o.runtime.state(r.id).status === 'exited') await this.remove(r.id, { force: true, volumes: true }).catch((e: unknown) => this.#log(String(e)));
+    }
     this.#o.runtime.events.subscribe((e) => {
       if (e.type !== 'exit') return;
       const r = this.#records.get(e.id);
@@ -128,12 +132,16 @@ export class ContainerService {
     const body = parsed.data;
     const finalName = name !== undefined && name !== '' ? parseContainerName(name) : this.#freshName();
     const holder = [...this.#records.values()].find((r) => r.name === finalName);
+    if (this.#pendingNames.has(finalName)) throw conflict('ERR_CONTAINER_NAME_IN_USE', `Conflict. The container name "/${finalName}" is being created by another request.`);
     if (holder) {
       throw conflict('ERR_CONTAINER_NAME_IN_USE', `Conflict. The container name "/${finalName}" is already in use by container "${holder.id}". You have to remove (or rename) that container to be able to reuse that name.`);
     }
     const id = randomBytes(32).toString('hex');
     const deps: BuildDeps = { ...this.#o, find: (ref) => this.find(ref), log: this.#log };
-    const { record, prepared } = await buildContainer(deps, id, finalName, body);
+    // The name is taken from here on: two concurrent creates must not both pass the check above.
+    this.#pendingNames.add(finalName);
+    const built = await buildContainer(deps, id, finalName, body).finally(() => this.#pendingNames.delete(finalName));
+    const { record, prepared } = built;
     this.#prepared.set(id, prepared);
     this.#records.set(id, record);
     try {
@@ -150,7 +158,7 @@ export class ContainerService {
   #freshName(): string {
     for (let i = 0; ; i++) {
       const n = generateName(i);
-      if (![...this.#records.values()].some((r) => r.name === n)) return n;
+      if (!this.#pendingNames.has(n) && ![...this.#records.values()].some((r) => r.name === n)) return n;
     }
   }
 
@@ -209,6 +217,7 @@ export class ContainerService {
   }
 
   readonly #lastExit = new Map<string, number>();
+  readonly #pendingNames = new Set<string>();
 
   /** `DELETE /containers/{id}?force&v`: the bundle, the network, the volume references. */
   remove(ref: string, opts: { force?: boolean; volumes?: boolean } = {}): Promise<void> {
