@@ -66,13 +66,64 @@ export {
   sameNetns,
 } from './netns/index.js';
 export type { SocketSpec, NetnsId } from './netns/index.js';
-export { Netlink, NetlinkError, isNetlinkError } from './netlink/index.js';
-export type { Link, Address, Route, RouteSpec, Neighbour, FdbEntry, VethSpec, BridgeSpec, MacvlanSpec, IpvlanSpec, VxlanSpec } from './netlink/index.js';
-export { readSysctl, writeSysctl, ensureSysctl } from './sysctl/index.js';
+export { Netlink, NetlinkError, isNetlinkError, ipToBytes, bytesToIp, macToBytes, bytesToMac, checkIfName } from './netlink/index.js';
+export type {
+  Family,
+  ParsedCidr,
+  MacvlanMode,
+  IpvlanMode,
+  IpvlanFlag,
+  Link,
+  OperState,
+  Address,
+  Route,
+  RouteSpec,
+  RouteScope,
+  Neighbour,
+  NeighbourSpec,
+  NeighbourState,
+  FdbEntry,
+  FdbSpec,
+  VethSpec,
+  BridgeSpec,
+  MacvlanSpec,
+  IpvlanSpec,
+  VxlanSpec,
+} from './netlink/index.js';
+export { readSysctl, writeSysctl, ensureSysctl, sysctlPath } from './sysctl/index.js';
 
 // Firewall.
-export { createFirewall, requiredSysctls, renderNft, renderIptables, NftFirewall, IptablesFirewall, NoneFirewall } from './firewall/index.js';
-export type { AnnotatedRule, BackendName, CreateFirewallOptions, Drift, Firewall, FirewallState, NetworkRules, PortMapping, Proto, ResolverPorts, RuleOwner } from './firewall/index.js';
+export {
+  createFirewall,
+  requiredSysctls,
+  renderNft,
+  nftScript,
+  renderIptables,
+  renderDockerIptables,
+  iptablesSaveText,
+  NftFirewall,
+  IptablesFirewall,
+  NoneFirewall,
+} from './firewall/index.js';
+export type {
+  NftRender,
+  NftRule,
+  NftElement,
+  IptRule,
+  IptRenderOptions,
+  AnnotatedRule,
+  BackendName,
+  CreateFirewallOptions,
+  Drift,
+  DriftEntry,
+  Firewall,
+  FirewallState,
+  NetworkRules,
+  PortMapping,
+  Proto,
+  ResolverPorts,
+  RuleOwner,
+} from './firewall/index.js';
 
 // Published ports: `-p` parsing, host port reservation, userland proxy.
 export { parsePortSpec, parsePortSpecs, parsePortRange, publishAllBindings, formatBinding, PortReserver, localPortRange, simpleReserver, startUserlandProxy } from './portmapper/index.js';
