@@ -22,8 +22,18 @@ export interface HeldPort {
 }
 
 /** What the controller needs from the port reserver (bound sockets in the host namespace). */
+export interface ReserveRequestLike {
+  proto: 'tcp' | 'udp' | 'sctp';
+  hostIp: string;
+  hostPort: number;
+  hostPortEnd?: number;
+  holder: string;
+}
+
 export interface PortReserverLike {
-  reserve(req: { proto: 'tcp' | 'udp' | 'sctp'; hostIp: string; hostPort: number; hostPortEnd?: number; holder: string }): Promise<HeldPort> | HeldPort;
+  reserve(req: ReserveRequestLike): Promise<HeldPort> | HeldPort;
+  /** Several at once, all or nothing (the real reserver enters the host namespace once for all). */
+  reserveMany?(reqs: ReserveRequestLike[]): HeldPort[];
 }
 
 const PROTOS = new Set(['tcp', 'udp', 'sctp']);
@@ -64,17 +74,18 @@ export class PortBook {
   async reserve(endpointId: string, holder: string, requests: PortBindingRequest[], defaultHostIp: string, proxyTo?: string): Promise<PublishedPort[]> {
     const held: HeldPort[] = [];
     const out: PublishedPort[] = [];
+    const reqs: ReserveRequestLike[] = requests.map((r) => ({
+      proto: r.proto,
+      hostIp: r.hostIp || defaultHostIp,
+      hostPort: r.hostPort ?? 0,
+      ...(r.hostPortEnd !== undefined ? { hostPortEnd: r.hostPortEnd } : {}),
+      holder,
+    }));
     try {
-      for (const r of requests) {
-        const hostIp = r.hostIp || defaultHostIp;
-        const h = await this.#reserver.reserve({
-          proto: r.proto,
-          hostIp,
-          hostPort: r.hostPort ?? 0,
-          ...(r.hostPortEnd !== undefined ? { hostPortEnd: r.hostPortEnd } : {}),
-          holder,
-        });
-        held.push(h);
+      if (this.#reserver.reserveMany) held.push(...this.#reserver.reserveMany(reqs));
+      else for (const req of reqs) held.push(await this.#reserver.reserve(req));
+      for (const [i, r] of requests.entries()) {
+        const h = held[i]!;
         if (proxyTo && h.startProxy) await h.startProxy({ containerIp: proxyTo, containerPort: r.containerPort });
         out.push({ proto: r.proto, containerPort: r.containerPort, hostIp: r.hostIp ?? '', hostPort: h.hostPort });
       }
