@@ -184,4 +184,29 @@ describe('Controller on the in-memory kernel', () => {
     expect(w.kernel.namedNetns()).toEqual([]);
     expect(existsSync(join(w.dataDir, 'sandboxes', id))).toBe(false);
   });
+
+  it('disconnect retires the veth at once and deletes it in the background; a restart deletes leftovers', async () => {
+    const w = await fakeWorld();
+    const events: ControllerEvent[] = [];
+    w.controller.events.subscribe((e) => events.push(e));
+    const sb = await w.controller.createSandbox({ containerId: 'r1', containerName: 'r1' });
+    const ep = await sb.connect('bridge');
+    events.length = 0;
+    await sb.disconnect('bridge');
+    expect(events.map((e) => e.type)).toEqual(['endpoint.leave', 'endpoint.delete']);
+    const hostLinks = () => w.kernel.linksOf().map((l) => l.name);
+    expect(hostLinks()).not.toContain(ep.hostIfName);
+    expect(hostLinks().some((n) => /^tsnetgc[0-9a-f]{8}$/.test(n))).toBe(true);
+    expect(peerOf(w, sb.nsPath).map((l) => l.up)).toEqual([false]);
+    await w.controller.settle();
+    expect(hostLinks()).toEqual(['tsnet0']);
+    // A retired link left by a crash is deleted by the next start.
+    const host = await w.kernel.ns(undefined);
+    await host.addVeth({ name: 'tsnetgc0badf00d', peerName: 'x0' });
+    const c2 = await w.restart();
+    expect(hostLinks()).toEqual(['tsnet0']);
+    c2.events.subscribe((e) => events.push(e));
+    await c2.deleteSandbox(sb.id);
+    expect(events.map((e) => e.type).slice(-1)).toEqual(['sandbox.delete']);
+  });
 });
