@@ -40,6 +40,8 @@ export interface Rule {
   dstLocal?: boolean;
   /** `-m conntrack --ctstate RELATED,ESTABLISHED` */
   established?: boolean;
+  /** `-m conntrack --ctstate DNAT` / `ct status dnat`: the connection was DNATed (a published port). */
+  ctDnat?: boolean;
   verdict: Verdict;
   owner: RuleOwner;
   /** Only one backend needs it: nft's set lookups need guard RETURNs, iptables' chains end in RETURN. */
@@ -73,14 +75,36 @@ export function portOwner(m: NormalizedMapping): Extract<RuleOwner, { kind: 'por
   };
 }
 
+/**
+ * Published ports across bridges. A container of one bridge network reaching a port another
+ * network's container publishes, through a host address, is DNATed in PREROUTING and would then
+ * meet the isolation chains as bridge→bridge traffic and be dropped. Docker (userland proxy on, its
+ * default) serves it through docker-proxy; without a proxy tsnet lets such connections through
+ * instead, ahead of isolation and after the user's rules:
+ *  - a DNATed connection jumps to filter TSNET, which accepts only a published container
+ *    address/port (`-d ip ! -i br -o br --dport cp`, or the nft set) — anything else returns to isolation;
+ *  - packets of a DNATed connection that is already established (its first packet was accepted
+ *    by that rule, or it could not exist) are accepted, so the replies cross back.
+ * Direct container-to-container traffic between bridges is never DNATed and stays isolated.
+ * Not in Docker 20.10's layout, so not in the Docker-named debug view.
+ */
+function publishedAcrossBridges(family: 4 | 6): Rule[] {
+  const f = { family, owner: global, table: 'filter', chain: 'FORWARD', pos: 'head' } as const;
+  return [
+    { ...f, established: true, ctDnat: true, verdict: { k: 'accept' } },
+    { ...f, ctDnat: true, verdict: { k: 'jump', chain: 'TSNET' } },
+  ];
+}
+
 /** The fixed skeleton of one family: jumps from the built-in chains into ours. */
-function baseRules(family: 4 | 6, proxy: boolean): Rule[] {
+function baseRules(family: 4 | 6, proxy: boolean, docker: boolean): Rule[] {
   const f = { family, owner: global } as const;
   const output: Rule = { ...f, table: 'nat', chain: 'OUTPUT', pos: 'tail', dstLocal: true, verdict: { k: 'jump', chain: 'TSNET' } };
   // With the userland proxy, loopback traffic is the proxy's; without it the kernel DNATs it too.
   if (proxy) output.dst = { value: LOOPBACK[family], neg: true };
   return [
     { ...f, table: 'filter', chain: 'FORWARD', pos: 'head', verdict: { k: 'jump', chain: 'TSNET-USER' } },
+    ...(docker ? [] : publishedAcrossBridges(family)),
     { ...f, table: 'filter', chain: 'FORWARD', pos: 'head', verdict: { k: 'jump', chain: 'TSNET-ISOLATION-STAGE-1' } },
     { ...f, table: 'filter', chain: 'TSNET-USER', pos: 'tail', verdict: { k: 'return' }, only: 'iptables' },
     { ...f, table: 'filter', chain: 'TSNET-ISOLATION-STAGE-1', pos: 'tail', verdict: { k: 'return' }, only: 'iptables' },
@@ -90,7 +114,7 @@ function baseRules(family: 4 | 6, proxy: boolean): Rule[] {
   ];
 }
 
-function filterRules(n: NormalizedNetwork, family: 4 | 6, subnets: string[]): Rule[] {
+function filterRules(n: NormalizedNetwork, family: 4 | 6, subnets: string[], docker: boolean): Rule[] {
   const f = { family, owner: netOwner(n), table: 'filter' } as const;
   const b = n.bridge;
   const rules: Rule[] = [
@@ -100,6 +124,12 @@ function filterRules(n: NormalizedNetwork, family: 4 | 6, subnets: string[]): Ru
   if (!n.internal) rules.push({ ...f, chain: 'FORWARD', pos: 'tail', iif: { value: b }, oif: { value: b, neg: true }, verdict: { k: 'accept' } });
   rules.push({ ...f, chain: 'FORWARD', pos: 'tail', iif: { value: b }, oif: { value: b }, verdict: { k: n.icc ? 'accept' : 'drop' } });
   if (n.internal) {
+    // DNATed connections reach filter TSNET before isolation (publishedAcrossBridges): an internal
+    // network's traffic must not get out, nor in, that way.
+    if (!docker) {
+      rules.push({ ...f, chain: 'TSNET', pos: 'head', iif: { value: b }, verdict: { k: 'return' } });
+      rules.push({ ...f, chain: 'TSNET', pos: 'head', oif: { value: b }, verdict: { k: 'return' } });
+    }
     for (const s of subnets) {
       rules.push({ ...f, chain: 'TSNET-ISOLATION-STAGE-1', pos: 'head', iif: { value: b }, dst: { value: s, neg: true }, verdict: { k: 'drop' } });
       rules.push({ ...f, chain: 'TSNET-ISOLATION-STAGE-1', pos: 'head', oif: { value: b }, src: { value: s, neg: true }, verdict: { k: 'drop' } });
@@ -156,11 +186,12 @@ export function familiesOf(state: NormalizedState): Array<4 | 6> {
 export function networkLayout(state: NormalizedState, options: LayoutOptions = {}): Rule[] {
   const rules: Rule[] = [];
   for (const family of familiesOf(state)) {
-    rules.push(...baseRules(family, state.userlandProxy));
+    const docker = options.docker ?? false;
+    rules.push(...baseRules(family, state.userlandProxy, docker));
     for (const n of state.networks) {
       const subnets = family === 4 ? n.v4 : n.v6;
       if (subnets.length === 0) continue;
-      rules.push(...filterRules(n, family, subnets), ...natRules(n, family, subnets, state.userlandProxy, options.docker ?? false));
+      rules.push(...filterRules(n, family, subnets, docker), ...natRules(n, family, subnets, state.userlandProxy, docker));
     }
   }
   return rules;

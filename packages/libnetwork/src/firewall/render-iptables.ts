@@ -56,6 +56,7 @@ export function ruleSpec(r: Rule, prefix: string, comments: boolean): string {
   if (r.srcLocal) parts.push('-m', 'addrtype', '--src-type', 'LOCAL');
   if (r.dstLocal) parts.push('-m', 'addrtype', '--dst-type', 'LOCAL');
   if (r.established) parts.push('-m', 'conntrack', '--ctstate', 'RELATED,ESTABLISHED');
+  if (r.ctDnat) parts.push('-m', 'conntrack', '--ctstate', 'DNAT');
   const comment = ownerComment(r.owner);
   if (comments && comment !== '') parts.push('-m', 'comment', '--comment', quote(comment));
   const v = r.verdict;

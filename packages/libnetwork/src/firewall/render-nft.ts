@@ -92,6 +92,7 @@ export function ruleText(r: Rule, comment: string): string {
   const parts = [...iface('iifname', r.iif), ...iface('oifname', r.oif), ...ipMatch(r.family, 'saddr', r.src), ...ipMatch(r.family, 'daddr', r.dst)];
   if (r.proto) parts.push(...(r.dport === undefined ? ['meta', 'l4proto', r.proto] : [r.proto, 'dport', String(r.dport)]));
   if (r.established) parts.push('ct', 'state', 'established,related');
+  if (r.ctDnat) parts.push('ct', 'status', 'dnat');
   if (r.dstLocal) parts.push('fib', 'daddr', 'type', 'local');
   if (r.srcLocal) parts.push('fib', 'saddr', 'type', 'local');
   parts.push('counter');

@@ -54,6 +54,25 @@ describe('iptables rendering', () => {
     const text = iptablesSaveText(renderIptables({ networks: [net], portMappings: [mapping(net, '10.5.0.2', 80, 80)] }), 4);
     expect(text).toContain('-A TSNET -d 192.0.2.10/32 -p tcp -m tcp --dport 80');
   });
+  it('lets DNATed connections to published ports pass isolation, after the user chain (both backends)', () => {
+    const forward = iptablesSaveText(renderIptables(sampleState), 4).split('\n').filter((l) => l.startsWith('-A FORWARD')).slice(0, 4);
+    expect(forward).toEqual([
+      '-A FORWARD -m comment --comment "tsnet" -j TSNET-USER',
+      '-A FORWARD -m conntrack --ctstate RELATED,ESTABLISHED -m conntrack --ctstate DNAT -m comment --comment "tsnet" -j ACCEPT',
+      '-A FORWARD -m conntrack --ctstate DNAT -m comment --comment "tsnet" -j TSNET',
+      '-A FORWARD -m comment --comment "tsnet" -j TSNET-ISOLATION-STAGE-1',
+    ]);
+    const nft = renderNft(sampleState).rules.filter((r) => r.family === 4 && r.chain === 'FORWARD' && r.pos === 'head').map((r) => r.text);
+    expect(nft).toEqual([
+      'counter jump TSNET-USER comment "tsnet"',
+      'ct state established,related ct status dnat counter accept comment "tsnet"',
+      'ct status dnat counter jump TSNET comment "tsnet"',
+      'counter jump TSNET-ISOLATION-STAGE-1 comment "tsnet"',
+    ]);
+    // An internal network gets nothing in or out that way; Docker's own view has none of it.
+    expect(iptablesSaveText(renderIptables(sampleState), 4)).toContain('-A TSNET -i br-db -m comment --comment "tsnet net=db" -j RETURN');
+    expect(renderDockerIptables(sampleState).v4).not.toContain('--ctstate DNAT');
+  });
   it('icc=false drops bridge-internal traffic; internal drops everything leaving', () => {
     const text = iptablesSaveText(renderIptables(sampleState), 4);
     expect(text).toContain('-A FORWARD -i br-db -o br-db -m comment --comment "tsnet net=db" -j DROP');

@@ -88,6 +88,21 @@ for (const backend of ['nftables', 'iptables'] as const) {
       expect(tcpGet(t.containers.get('c3')!.ns, '10.1.0.2', 80)).toBe('');
     });
 
+    it('a container of another bridge reaches a published port through a host address, never directly', () => {
+      const c3 = t.containers.get('c3')!.ns;
+      // DNATed to c1 then let through ahead of isolation (Docker's userland proxy serves this path).
+      expect(tcpGet(c3, HOST_IP, 8080)).toMatch(/^c1 from /);
+      expect(tcpGet(c3, '10.2.0.1', 8080)).toMatch(/^c1 from /); // its own gateway is a host address too
+      // The very same container port, addressed directly: still isolated, and so is a port not published.
+      expect(tcpGet(c3, '10.1.0.2', 80)).toBe('');
+      expect(tcpGet(c3, '10.1.0.2', 53)).toBe('');
+      expect(pings(c3, '10.1.0.2')).toBe(false);
+      // The other direction too: c1 reaches c3 only by... nothing (c3 publishes nothing).
+      expect(tcpGet(t.containers.get('c1')!.ns, '10.2.0.2', 80)).toBe('');
+      // An internal network gets no way out through a published port either.
+      expect(tcpGet(t.containers.get('c5')!.ns, '10.3.0.1', 8080)).toBe('');
+    });
+
     it('enable_icc=false blocks traffic within the bridge; icc=true allows it', () => {
       expect(pings(t.containers.get('c3')!.ns, '10.2.0.3')).toBe(false);
       expect(tcpGet(t.containers.get('c3')!.ns, '10.2.0.3', 80)).toBe('');
