@@ -95,7 +95,14 @@ export function ipJsonIn<T>(nsPath: string, args: string): T {
   return (r.stdout.trim() ? JSON.parse(r.stdout) : []) as T;
 }
 
+/** One echo request, 1 s to answer: for paths that must be blocked. */
 export const ping = (nsPath: string, ip: string): boolean => inNs(nsPath, ['busybox', 'ping', '-c', '1', '-W', '1', ip]).status === 0;
+
+/** Up to three tries: for paths that must work (a loaded machine can lose the first to ARP). */
+export function reaches(nsPath: string, ip: string): boolean {
+  for (let i = 0; i < 3; i++) if (inNs(nsPath, ['busybox', 'ping', '-c', '1', '-W', '2', ip]).status === 0) return true;
+  return false;
+}
 
 /**
  * A TCP exchange: a one-shot busybox nc server in `serverNs` answering `reply`, a client in
