@@ -48,7 +48,8 @@ describeNetns('tsnetd published ports (docker CLI)', () => {
   });
 
   it('the host port is held by the daemon (a bound socket), and the DNAT rules are in the kernel', () => {
-    expect(d.ns.sh('ss -Htln')).toMatch(/0\.0\.0\.0:8080\b/);
+    // TCP ports are held by a bound, non-listening socket (ss does not list those): binding fails.
+    expect(d.ns.exec(['busybox', 'nc', '-l', '-p', '8080'], { timeoutMs: 1500 }).stderr).toMatch(/in use/);
     expect(d.ns.sh('ss -Huln')).toMatch(/0\.0\.0\.0:5353\b/);
     const rules = d.ns.sh('nft list ruleset');
     // nftables backend: one map element per published port, `proto . hostPort : containerIp . port`.
@@ -108,7 +109,7 @@ describeNetns('tsnetd published ports (docker CLI)', () => {
   it('rm releases the host port and its rules', () => {
     d.dockerOk(['rm', '-f', 'pall']);
     d.dockerOk(['rm', '-f', 'web']);
-    expect(d.ns.sh('ss -Htln')).not.toMatch(/:8080\b/);
+    expect(d.ns.exec(['busybox', 'nc', '-l', '-p', '8080'], { timeoutMs: 1000 }).stderr).not.toMatch(/in use/);
     expect(d.ns.sh('nft list ruleset')).not.toMatch(/tcp \. 8080 /);
     d.dockerOk(['run', '-d', '--name', 'web2', '-p', '8080:80', 'busybox', 'sh', '-c', HTTPD]);
     expect(curl(d.ns, 'http://127.0.0.1:8080/')).toBe('pong');

@@ -167,6 +167,16 @@ export class ContainerService {
     await this.#o.store.put(PREFIX + record.id, JSON.stringify(record));
   }
 
+  #saving: Promise<unknown> = Promise.resolve();
+
+  /**
+   * Persists a record behind the answer: the controller already committed the endpoint itself, the
+   * record only keeps what was asked (IPAMConfig, aliases for inspect). Writes stay in order.
+   */
+  #saveLater(r: ContainerRecord): void {
+    this.#saving = this.#saving.then(() => (this.#records.has(r.id) ? this.#o.store.put(PREFIX + r.id, JSON.stringify(r)) : undefined)).catch((e: unknown) => this.#log(`save ${r.id.slice(0, 12)}: ${String(e)}`));
+  }
+
   async start(ref: string): Promise<'started' | 'already'> {
     const r = this.find(ref);
     if (this.#o.runtime.state(r.id).status === 'running') return 'already';
@@ -236,8 +246,9 @@ export class ContainerService {
       this.#lastExit.set(r.id, st.exitCode);
       await this.#o.runtime.delete(r.id, { force: true });
       await this.#releaseResources(r, opts.volumes ?? false);
-      await this.#o.store.delete(PREFIX + r.id);
       this.#records.delete(r.id);
+      await this.#saving; // a queued save must not bring the record back
+      await this.#o.store.delete(PREFIX + r.id);
       this.#o.events.emit('container', 'destroy', r.id, this.#attrs(r));
       for (const w of this.#removedWaiters.get(r.id) ?? []) w();
       this.#removedWaiters.delete(r.id);
@@ -272,8 +283,8 @@ export class ContainerService {
     await connectEndpoint(deps, r, network.name, { aliases: opts.aliases ?? [], links: opts.links ?? [], ...(opts.ipv4Address ? { ipv4Address: opts.ipv4Address } : {}), ...(opts.ipv6Address ? { ipv6Address: opts.ipv6Address } : {}) }, false);
     const t1 = performance.now();
     await this.#o.dns.attach(r.sandboxId);
-    await this.save(r);
-    if (process.env.TSNET_API_TRACE) this.#log(`connect: controller ${(t1 - t0).toFixed(1)}ms, dns+save ${(performance.now() - t1).toFixed(1)}ms`);
+    this.#saveLater(r);
+    if (process.env.TSNET_API_TRACE) this.#log(`connect: controller ${(t1 - t0).toFixed(1)}ms, dns ${(performance.now() - t1).toFixed(1)}ms`);
   }
 
   async disconnect(networkRef: string, containerRef: string, force: boolean): Promise<void> {
@@ -287,7 +298,7 @@ export class ContainerService {
     if (!r) return;
     await this.#o.controller.disconnect(network.id, r.sandboxId);
     delete r.endpoints[network.name];
-    await this.save(r);
+    this.#saveLater(r);
   }
 
   /** Daemon shutdown: stop containers unless live-restore keeps them running. */
