@@ -121,17 +121,21 @@ function setRules(family: 4 | 6): NftRule[] {
 export function portElements(m: NormalizedMapping): NftElement[] {
   const owner = portOwner(m);
   const comment = ownerComment(owner);
-  const f = { family: m.family, owner, comment } as const;
+  const family = m.family;
   const to = `${m.containerIp} . ${m.containerPort}`;
-  const els: NftElement[] = [
+  // Built literally, one shape, with `id` from the start: publishing 1,000 ports makes 3,000 of
+  // these per apply, and spreads plus a property added afterwards cost ~10x more here.
+  const el = (table: 'filter' | 'nat', set: string, key: string, value: string | undefined): NftElement =>
+    value === undefined
+      ? { family, table, set, key, owner, id: `${family}/${table}/${set}/${key}`, comment }
+      : { family, table, set, key, value, owner, id: `${family}/${table}/${set}/${key}`, comment };
+  return [
     m.hostIp === ''
-      ? { ...f, table: 'nat', set: 'TSNET-DNAT', key: `${m.proto} . ${m.hostPort}`, value: to }
-      : { ...f, table: 'nat', set: 'TSNET-DNAT-ADDR', key: `${m.hostIp} . ${m.proto} . ${m.hostPort}`, value: to },
-    { ...f, table: 'filter', set: 'TSNET-PUBLISHED', key: `${m.containerIp} . ${m.proto} . ${m.containerPort}` },
-    { ...f, table: 'nat', set: 'TSNET-HAIRPIN', key: `${m.containerIp} . ${m.containerIp} . ${m.proto} . ${m.containerPort}` },
+      ? el('nat', 'TSNET-DNAT', `${m.proto} . ${m.hostPort}`, to)
+      : el('nat', 'TSNET-DNAT-ADDR', `${m.hostIp} . ${m.proto} . ${m.hostPort}`, to),
+    el('filter', 'TSNET-PUBLISHED', `${m.containerIp} . ${m.proto} . ${m.containerPort}`, undefined),
+    el('nat', 'TSNET-HAIRPIN', `${m.containerIp} . ${m.containerIp} . ${m.proto} . ${m.containerPort}`, undefined),
   ];
-  for (const e of els) e.id = `${e.family}/${e.table}/${e.set}/${e.key}`;
-  return els;
 }
 
 export function commentOf(e: NftElement): string {

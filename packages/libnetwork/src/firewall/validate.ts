@@ -91,6 +91,11 @@ function normalizeNetwork(n: NetworkRules): NormalizedNetwork {
   return { ...n, v4, v6 };
 }
 
+/**
+ * Checks one mapping and gives it its canonical form. Runs once per published port on every
+ * apply (1,000 ports = 1,000 calls), so isIP is asked once per address and the result is built
+ * literally rather than by spreading the input.
+ */
 function normalizeMapping(m: PortMapping, byId: Map<string, NormalizedNetwork>): NormalizedMapping {
   const net = byId.get(m.networkId);
   if (!net) bad(`port mapping for unknown network "${m.networkId}"`, { networkId: m.networkId });
@@ -103,13 +108,25 @@ function normalizeMapping(m: PortMapping, byId: Map<string, NormalizedNetwork>):
   if (family !== 4 && family !== 6) bad(`invalid container address "${m.containerIp}"`, { containerIp: m.containerIp });
   checkName('container id', m.containerId, SAFE);
   checkName('endpoint id', m.endpointId, SAFE);
-  let hostIp = m.hostIp === '0.0.0.0' || m.hostIp === '::' ? '' : canonicalIp(m.hostIp);
+  let hostIp = m.hostIp === '' || m.hostIp === '0.0.0.0' || m.hostIp === '::' ? '' : canonicalIp(m.hostIp);
   // Docker resolves an unset host address to the network's DefaultBindingIP.
   if (hostIp === '' && family === 4 && net.hostBindingIpv4 && net.hostBindingIpv4 !== '0.0.0.0') hostIp = net.hostBindingIpv4;
   if (hostIp !== '' && isIP(hostIp) !== family) {
     bad(`host address "${m.hostIp}" does not match container address "${m.containerIp}"`, { hostIp: m.hostIp });
   }
-  return { ...m, family, hostIp, containerIp: canonicalIp(m.containerIp), network: net.name };
+  return {
+    networkId: m.networkId,
+    endpointId: m.endpointId,
+    containerId: m.containerId,
+    bridge: m.bridge,
+    proto: m.proto,
+    hostIp,
+    hostPort: m.hostPort,
+    containerIp: family === 6 ? canonicalIp(m.containerIp) : m.containerIp,
+    containerPort: m.containerPort,
+    family,
+    network: net.name,
+  };
 }
 
 export function normalizeState(state: FirewallState): NormalizedState {
