@@ -1,3 +1,4 @@
+import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { conflict, forbidden, invalid } from '@tsnet/errors';
 import { newId, sandboxNsName } from '../model/ids.js';
@@ -66,14 +67,20 @@ export async function createSandbox(core: Core, opts: CreateSandboxOptions): Pro
     created: new Date().toISOString(),
   };
   const intent = { id: newId(), op: 'sandbox.create' as const, sandbox: record };
-  await writeIntent(core.store, intent);
+  // The sandbox's directory is made before its namespace, and restore removes a namespace whose
+  // directory no record claims: so the namespace need not wait for the intent's fsync, which
+  // completes beside the kernel work (the commit comes after it in the store's log).
+  const durable = writeIntent(core.store, intent);
+  durable.catch(() => undefined);
   try {
+    mkdirSync(sandboxDir(core, id), { recursive: true });
     if (!hostMode) {
       core.kernel.createNamedNetns(nsName);
       const ns = await core.kernel.ns(record.nsPath);
       await ns.setUp('lo');
     }
     refreshSandboxFiles(core, record);
+    await durable;
   } catch (error) {
     await undoSandbox(core, record).catch(() => undefined);
     await core.store.delete(`/libnetwork/intent/${intent.id}`);
