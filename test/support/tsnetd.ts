@@ -12,6 +12,7 @@ import { makeBusyboxRootfsTar } from '../../packages/engine/src/rootfs/index.js'
 
 const REPO = new URL('../../', import.meta.url).pathname;
 const MAIN = join(REPO, 'packages/engine/src/daemon/main.ts');
+export const TSNET = join(REPO, 'packages/engine/bin/tsnet.js');
 
 export interface Run {
   status: number;
@@ -61,7 +62,8 @@ export function busyboxImageTar(): Promise<string> {
   return busyboxTar;
 }
 
-export async function startTsnetd(options: { config?: Record<string, unknown>; image?: boolean; args?: string[] } = {}): Promise<Tsnetd> {
+/** `launcher: 'tsnet'` starts it as `tsnet daemon ...` (the CLI's entry) instead of daemon/main.ts. */
+export async function startTsnetd(options: { config?: Record<string, unknown>; image?: boolean; args?: string[]; launcher?: 'main' | 'tsnet' } = {}): Promise<Tsnetd> {
   const ns = trackedTestNs('tsnet-e2e');
   const dir = mkdtempSync(join(tmpdir(), 'tsnet-e2e-'));
   const dataRoot = join(dir, 'root');
@@ -95,7 +97,8 @@ export async function startTsnetd(options: { config?: Record<string, unknown>; i
     http: (method, path, body, headers) => httpRequest(sock, method, path, body, headers),
     log: () => logText,
     async start() {
-      child = ns.spawn(['node', '--conditions=source', '--import', 'tsx', MAIN, '--data-root', dataRoot, '--host', `unix://${sock}`, '--config', configPath, ...(options.args ?? [])], { cwd: REPO, stdio: ['ignore', 'pipe', 'pipe'] });
+      const entry = options.launcher === 'tsnet' ? [TSNET, 'daemon'] : ['--conditions=source', '--import', 'tsx', MAIN];
+      child = ns.spawn(['node', ...entry, '--data-root', dataRoot, '--host', `unix://${sock}`, '--config', configPath, ...(options.args ?? [])], { cwd: REPO, stdio: ['ignore', 'pipe', 'pipe'] });
       child.stdout!.on('data', (b: Buffer) => (logText += b.toString()));
       child.stderr!.on('data', (b: Buffer) => (logText += b.toString()));
       const exited = new Promise<void>((resolve) => child!.once('exit', () => resolve()));
