@@ -83,6 +83,12 @@ describeNetns('tsnetd volumes (docker CLI)', () => {
     const vol = run('--mount', 'type=volume,src=mvol,dst=/v', 'busybox', 'sh', '-c', 'grep " /v " /proc/mounts | wc -l');
     expect(vol).toBe('1');
     expect(volumes()).toContain('mvol');
+    const optvol = run('--mount', 'type=volume,src=optvol,dst=/o,volume-opt=type=tmpfs,volume-opt=device=tmpfs,volume-opt=o=size=3m', 'busybox', 'grep', ' /o ', '/proc/mounts');
+    expect(optvol).toMatch(/ \/o tmpfs [^\n]*size=3072k/);
+    const id = d.dockerOk(['create', '--mount', `type=bind,src=${src},dst=/p,bind-propagation=rslave`, 'busybox', 'true']);
+    expect(JSON.parse(d.dockerOk(['inspect', '-f', '{{json .Mounts}}', id]))).toEqual([{ Type: 'bind', Source: src, Destination: '/p', Mode: '', RW: true, Propagation: 'rslave' }]);
+    expect(JSON.parse(d.dockerOk(['inspect', '-f', '{{json .HostConfig.Mounts}}', id]))[0]).toMatchObject({ Type: 'bind', BindOptions: { Propagation: 'rslave' } });
+    d.dockerOk(['rm', id]);
   });
 
   it('copy-up: an empty volume over image content is filled first, never over data, not with nocopy', () => {
