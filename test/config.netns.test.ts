@@ -62,6 +62,14 @@ describeNetns('tsnetd daemon.json', () => {
     expect(out).toMatch(/size=16384k/);
   });
 
+  it('one daemon per data root: a second one on the same root refuses to start (store lock)', () => {
+    const r = spawnSync('nsenter', [`--net=${d.ns.path}`, '--', 'node', '--conditions=source', '--import', 'tsx', join(REPO, 'packages/engine/src/daemon/main.ts'),
+      '--data-root', d.dataRoot, '--host', `unix://${join(d.dir, 'second.sock')}`, '--config', d.configPath], { encoding: 'utf8', timeout: 30_000, cwd: REPO });
+    expect(r.status).toBe(1);
+    expect(r.stderr).toMatch(/lock/i);
+    expect(d.dockerOk(['version', '--format', '{{.Server.Os}}'])).toBe('linux');
+  });
+
   it('an unknown key (or a wrong type) stops the daemon at start, naming it', () => {
     const ns = trackedTestNs('tsnet-e2e-bad');
     const dir = mkdtempSync(join(tmpdir(), 'tsnet-e2e-bad-'));
