@@ -81,6 +81,23 @@ describeNetns('PortReserver in a namespace', () => {
     expect(reserver.list()).toEqual([]);
   });
 
+  it('reserves many ports in one pass inside the namespace, all or nothing', () => {
+    const reqs = Array.from({ length: 300 }, (_, k) => ({ proto: 'tcp' as const, hostIp: '', hostPort: 30000 + k, holder: holder('many') }));
+    const held = reserver.reserveMany([...reqs, { proto: 'udp', hostIp: '', hostPort: 0, holder: holder('many') }]);
+    expect(held).toHaveLength(301);
+    // Made in the test namespace (not ours): refused there, and the kernel keeps others off them.
+    expect(connectResult(ns, '127.0.0.1', 30299)).toBe('ECONNREFUSED');
+    const other = new PortReserver({ nsPath: ns.path });
+    expect(() => other.reserve({ proto: 'tcp', hostIp: '', hostPort: 30150, holder: holder('x') })).toThrow(expect.objectContaining({ code: 'ERR_PORT_IN_USE' }));
+    // One taken port undoes the whole batch.
+    expect(() => other.reserveMany([{ proto: 'tcp', hostIp: '', hostPort: 31000, holder: holder('x') }, reqs[5]!])).toThrow(
+      expect.objectContaining({ code: 'ERR_PORT_IN_USE' }),
+    );
+    expect(other.list()).toEqual([]);
+    expect(other.reserve({ proto: 'tcp', hostIp: '', hostPort: 31000, holder: holder('x') }).hostPort).toBe(31000);
+    void other.releaseHolder('x');
+  });
+
   it("picks ephemeral ports from the namespace's ip_local_port_range", () => {
     ns.sh('sysctl -qw net.ipv4.ip_local_port_range="41000 41001"');
     const ports = [1, 2].map(() => reserver.reserve({ proto: 'tcp', hostIp: '', hostPort: 0, holder: holder('c') }).hostPort);

@@ -90,6 +90,19 @@ describe('PortReserver', () => {
     expect(() => r.reserve({ proto: 'sctp', hostIp: '', hostPort: 9000, holder: holder('d') })).toThrow(expect.objectContaining({ code: 'ERR_PORT_IN_USE' }));
   });
 
+  it('reserves many ports all or nothing (reserveMany)', () => {
+    const k = fakeKernel([8002]);
+    const r = new PortReserver({ openSocket: k.opener, closeFd: k.close });
+    const ok = r.reserveMany([8000, 8001].map((hostPort) => ({ proto: 'tcp' as const, hostIp: '', hostPort, holder: holder('a') })));
+    expect(ok.map((x) => x.hostPort)).toEqual([8000, 8001]);
+    expect(() => r.reserveMany([8003, 8002].map((hostPort) => ({ proto: 'tcp' as const, hostIp: '', hostPort, holder: holder('b') })))).toThrow(
+      expect.objectContaining({ code: 'ERR_PORT_IN_USE', details: expect.objectContaining({ port: 8002 }) }),
+    );
+    // 8003 was given back: only a's two sockets are open.
+    expect(r.list().map((x) => x.hostPort)).toEqual([8000, 8001]);
+    expect(k.open.size).toBe(2);
+  });
+
   it('releases everything a container holds', async () => {
     const k = fakeKernel();
     const r = new PortReserver({ openSocket: k.opener, closeFd: k.close });

@@ -60,6 +60,7 @@ export interface PortReserverOptions {
 }
 
 const keyOf = (family: 4 | 6, proto: string, ip: string, port: number) => `${family}/${proto}/${ip}/${port}`;
+const portKey = (family: 4 | 6, proto: string, port: number) => `${family}/${proto}/${port}`;
 
 function describeHolder(h: PortHolder): string {
   const extra = [h.endpoint ? `endpoint ${h.endpoint.slice(0, 12)}` : '', h.network ? `network ${h.network}` : ''].filter(Boolean);
@@ -72,13 +73,17 @@ export class PortReserver {
   readonly #close: (fd: number) => void;
   readonly #range: () => [number, number];
   readonly #held = new Map<string, Reservation>();
+  /** The same reservations by (family, proto, port), every address: holderOf is asked once per port reserved. */
+  readonly #byPort = new Map<string, Reservation[]>();
   #cursor = 0;
+  /** Inside reserveMany: the thread already is in the host namespace, sockets are made in place. */
+  #inside = false;
 
   constructor(options: PortReserverOptions = {}) {
     this.#nsPath = options.nsPath;
     this.#open = options.openSocket ?? openSocketInNetns;
     this.#close = options.closeFd ?? closeSync;
-    this.#range = options.portRange ?? (() => localPortRange(this.#nsPath));
+    this.#range = options.portRange ?? (() => localPortRange(this.#inside ? undefined : this.#nsPath));
   }
 
   /** Everything held now. */
@@ -88,8 +93,7 @@ export class PortReserver {
 
   /** Who holds (proto, hostIp, port), taking wildcard addresses into account. */
   holderOf(proto: PortProto, hostIp: string, port: number, family: 4 | 6 = 4): Reservation | undefined {
-    for (const r of this.#held.values()) {
-      if (r.proto !== proto || r.hostPort !== port || r.family !== family) continue;
+    for (const r of this.#byPort.get(portKey(family, proto, port)) ?? []) {
       if (r.hostIp === '' || hostIp === '' || r.hostIp === hostIp) return r;
     }
     return undefined;
@@ -121,6 +125,27 @@ export class PortReserver {
     throw unavailable('ERR_PORT_IN_USE', `no free ${req.proto} port in ${what} on ${req.hostIp || 'every address'}`, { details: { range: [lo, hi] } });
   }
 
+  /**
+   * Several reservations, all or nothing, with the thread entering the host namespace once: two
+   * setns(2) per socket otherwise cost ~30 of the ~45 ms that 1,000 sockets take here.
+   */
+  reserveMany(reqs: ReserveRequest[]): Reservation[] {
+    const done: Reservation[] = [];
+    try {
+      runInNetns(this.#nsPath, () => {
+        this.#inside = true;
+        for (const req of reqs) done.push(this.reserve(req));
+      });
+    } catch (error) {
+      // Nothing was proxied yet, so each release closes its socket synchronously.
+      for (const r of done) void this.release(r);
+      throw error;
+    } finally {
+      this.#inside = false;
+    }
+    return done;
+  }
+
   #take(req: ReserveRequest, family: 4 | 6, port: number): Reservation {
     const shown = `${req.hostIp === '' ? (family === 6 ? '[::]' : '0.0.0.0') : family === 6 ? `[${req.hostIp}]` : req.hostIp}:${port}/${req.proto}`;
     const mine = this.holderOf(req.proto, req.hostIp, port, family);
@@ -133,7 +158,7 @@ export class PortReserver {
     if (req.proto !== 'sctp') {
       const address = req.hostIp !== '' ? req.hostIp : family === 6 ? '::' : '0.0.0.0';
       try {
-        fd = this.#open(this.#nsPath, { type: req.proto, address, port, listen: false }).fd;
+        fd = this.#open(this.#inside ? undefined : this.#nsPath, { type: req.proto, address, port, listen: false }).fd;
       } catch (error) {
         if ((error as { code?: string }).code !== 'EADDRINUSE') throw bindError(error, req.proto, family, address, port);
         // [::]:port is dual-stack, so it cannot be bound next to our own 0.0.0.0:port: when the
@@ -152,6 +177,8 @@ export class PortReserver {
   #record(req: ReserveRequest, family: 4 | 6, port: number, fd: number | undefined): Reservation {
     const r: Reservation = { family, proto: req.proto, hostIp: req.hostIp, hostPort: port, holder: req.holder, fd };
     this.#held.set(keyOf(family, req.proto, req.hostIp, port), r);
+    const pk = portKey(family, req.proto, port);
+    this.#byPort.set(pk, [...(this.#byPort.get(pk) ?? []), r]);
     return r;
   }
 
@@ -172,6 +199,10 @@ export class PortReserver {
     const held = this.#held.get(key);
     if (!held) return;
     this.#held.delete(key);
+    const pk = portKey(fam, held.proto, held.hostPort);
+    const rest = (this.#byPort.get(pk) ?? []).filter((x) => x !== held);
+    if (rest.length > 0) this.#byPort.set(pk, rest);
+    else this.#byPort.delete(pk);
     // The proxy serves a duplicate of our socket: stop it, then close ours, and the port is free.
     if (held.proxy) await held.proxy.close();
     if (held.fd !== undefined) this.#close(held.fd);
