@@ -7,7 +7,12 @@ REPO=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
 
 # `step CMD...`: show it, run it.
 step() {
-  printf '\n\033[1m$ %s\033[0m\n' "$*"
+  local a shown=""
+  for a in "$@"; do
+    # Quote what the shell would need quoted, so the line can be copied and typed.
+    if [[ $a =~ [^A-Za-z0-9_./:=,@%+-] ]]; then shown+=" '${a//\'/\'\\\'\'}'"; else shown+=" $a"; fi
+  done
+  if [ -t 1 ]; then printf '\n\033[1m$%s\033[0m\n' "$shown"; else printf '\n$%s\n' "$shown"; fi
   # iproute2 complains once per stale namespace elsewhere on the machine; that is not this lab.
   "$@" 2> >(grep -v 'Peer netns reference is invalid' >&2)
 }

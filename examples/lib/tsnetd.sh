@@ -13,7 +13,8 @@ lab_daemon() {
   trap lab_cleanup EXIT
   ip netns add "$LAB_NS"
   ip -n "$LAB_NS" link set lo up
-  # A config path that does not exist = Docker's defaults, whatever /etc/tsnet/daemon.json says.
+  # Its own (empty) daemon.json: Docker's defaults, whatever /etc/tsnet/daemon.json says.
+  echo '{}' >"$LAB_DIR/daemon.json"
   nsenter --net="/run/netns/$LAB_NS" -- node "$REPO/packages/engine/bin/tsnet.js" daemon \
     --data-root "$LAB_DIR/data" -H "$TSNET_HOST" --config "$LAB_DIR/daemon.json" >"$LAB_DIR/tsnetd.log" 2>&1 &
   LAB_PID=$!

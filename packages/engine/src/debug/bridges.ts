@@ -19,9 +19,11 @@ export interface BridgesReport {
   bridges: Array<{ name: string; network: string; state: string; mac: string; addresses: string[]; ports: BridgePortRow[] }>;
 }
 
-function containerOfNs(model: Model | undefined, nsPath: string | undefined): ContainerView | undefined {
-  if (!model || !nsPath) return undefined;
-  return model.containers.find((c) => c.sandboxKey === nsPath);
+/** Containers living in that namespace: its owner first, then any --network container:<owner>. */
+function containersOfNs(model: Model | undefined, nsPath: string | undefined): ContainerView[] {
+  if (!model || !nsPath) return [];
+  const here = model.containers.filter((c) => c.sandboxKey === nsPath);
+  return [...here.filter((c) => !c.networkMode.startsWith('container:')), ...here.filter((c) => c.networkMode.startsWith('container:'))];
 }
 
 function state(up: boolean, lowerUp: boolean, operstate: string): string {
@@ -41,7 +43,7 @@ export function bridgesReport(where: Where, bridges: BridgeInfo[], model: Model 
         mac: b.link.mac,
         addresses: b.addresses,
         ports: b.ports.map((p) => {
-          const owner = containerOfNs(model, p.peer?.nsPath);
+          const owners = containersOfNs(model, p.peer?.nsPath);
           return {
             bridge: b.link.name,
             network,
@@ -50,7 +52,7 @@ export function bridgesReport(where: Where, bridges: BridgeInfo[], model: Model 
             mac: p.link.mac,
             peerNs: p.peer?.ns ?? (p.link.linkNetnsId !== undefined ? `netnsid ${p.link.linkNetnsId}` : ''),
             peerIf: p.peer?.name ?? '',
-            container: owner?.name ?? '',
+            container: owners.map((c) => c.name).join(','),
             address: (p.peer?.addresses ?? p.addresses).join(','),
             peerMac: p.peer?.mac ?? '',
           };

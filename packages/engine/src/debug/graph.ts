@@ -18,7 +18,7 @@ const safeId = (prefix: string, id: string): string => `${prefix}_${id.replace(/
 
 export function topology(model: Model, kernel: BridgesReport | undefined): Topology {
   const vethOf = (container: string, bridge: string | undefined): string | undefined =>
-    kernel?.bridges.find((b) => b.name === bridge)?.ports.find((p) => p.container === container)?.port;
+    kernel?.bridges.find((b) => b.name === bridge)?.ports.find((p) => p.container.split(',').includes(container))?.port;
   const t: Topology = { networks: [], containers: [], links: [], ports: [] };
   // host and none are modes rather than places; the containers using them say so in their label.
   for (const n of model.networks.filter((x) => x.driver !== 'host' && x.driver !== 'null')) {

@@ -138,6 +138,7 @@ function registerRest(debug: Command, ctx: Ctx): void {
     .requiredOption('--from <container>', 'ask as this container')
     .option('--type <type>', 'A, AAAA, PTR, MX, ...')
     .option('--server <ip>', "DNS server (default: the container's resolv.conf)")
+    .option('--netns <name>', "the daemon's namespace (accepted for symmetry: the query runs in the container's own)")
     .option('--format <format>', 'text or json')
     .action(async (name: string, flags: Common & { from: string; type?: string; server?: string }) =>
       withKernel(async (d) => {
