@@ -28,6 +28,8 @@ describeNetns('tsnetd containers (docker CLI)', () => {
     expect(r.stdout).toBe('out\nhi\n');
     expect(r.stderr).toBe('err\n');
     expect(d.docker(['inspect', 'once']).status).not.toBe(0);
+    // -t: no terminal here, but the streams come raw (not multiplexed), as the CLI then expects.
+    expect(d.dockerOk(['run', '--rm', '-t', 'busybox', 'echo', 'raw'])).toBe('raw');
   });
 
   it('run -d, ps, inspect -f in Docker shape, logs with --tail and -t', async () => {

@@ -5,6 +5,9 @@ import { inspectContainer, summarizeContainer } from '../services/container-view
 import type { ApiServices, Route } from './context.js';
 import { API_VERSION, boolParam, hijack, intParam, parseFilters, readJson, readObject, sendEmpty, sendJson, type Ctx } from './http.js';
 
+/** A Tty container's (or exec's) output goes raw; otherwise in stdout/stderr frames. */
+const frame = (tty: boolean, stream: 'stdout' | 'stderr', data: Buffer | string): Buffer => (tty ? Buffer.from(data) : encodeFrame(stream, data));
+
 const LIST_FILTERS = ['id', 'name', 'label', 'status', 'network', 'exited', 'ancestor', 'volume', 'before', 'since'];
 
 function listContainers(s: ApiServices, c: Ctx): Array<Record<string, unknown>> {
@@ -48,11 +51,11 @@ async function logs(c: Ctx, s: ApiServices): Promise<void> {
   const until = Number(c.query.get('until') ?? '0') || undefined;
   const timestamps = boolParam(c.query, 'timestamps');
   const res = c.res!;
-  res.writeHead(200, { 'Content-Type': 'application/vnd.docker.multiplexed-stream', 'Api-Version': API_VERSION });
+  res.writeHead(200, { 'Content-Type': r.config.Tty === true ? 'application/vnd.docker.raw-stream' : 'application/vnd.docker.multiplexed-stream', 'Api-Version': API_VERSION });
   res.flushHeaders();
   for await (const e of s.runtime.logs(r.id, { stdout, stderr, tail, follow: boolParam(c.query, 'follow'), signal: c.signal, ...(since ? { since } : {}), ...(until ? { until } : {}) })) {
     if (!res.writable) break;
-    res.write(encodeFrame(e.stream, timestamps ? `${e.time} ${e.log}` : e.log));
+    res.write(frame(r.config.Tty === true, e.stream, timestamps ? `${e.time} ${e.log}` : e.log));
   }
   res.end();
 }
@@ -68,7 +71,8 @@ async function attach(c: Ctx, s: ApiServices): Promise<void> {
   const replay = boolParam(c.query, 'logs');
   const stream = boolParam(c.query, 'stream');
   const attachedAt = Date.now();
-  const out = hijack(c);
+  const tty = r.config.Tty === true;
+  const out = hijack(c, tty ? 'application/vnd.docker.raw-stream' : undefined);
   const abort = new AbortController();
   void out.closed.then(() => abort.abort());
   const reading = (async () => {
@@ -83,7 +87,7 @@ async function attach(c: Ctx, s: ApiServices): Promise<void> {
     if (!s.runtime.has(r.id) || (!stdout && !stderr)) return;
     const since = replay ? undefined : attachedAt / 1000 - 1;
     for await (const e of s.runtime.logs(r.id, { stdout, stderr, follow: stream, signal: abort.signal, ...(since !== undefined && initial.status !== 'running' ? { since } : {}), ...(initial.status === 'running' && !replay ? { tail: 0 } : {}) })) {
-      out.write(encodeFrame(e.stream, e.log));
+      out.write(frame(tty, e.stream, e.log));
     }
   })();
   s.containers.holdOutput(r.id, reading);
@@ -105,10 +109,10 @@ async function execStart(c: Ctx, s: ApiServices): Promise<void> {
     return;
   }
   const handle = s.execs.start(record.id);
-  const out = hijack(c);
+  const out = hijack(c, record.tty ? 'application/vnd.docker.raw-stream' : undefined);
   const pipe = (stream: NodeJS.ReadableStream, name: 'stdout' | 'stderr', wanted: boolean) =>
     new Promise<void>((resolve) => {
-      stream.on('data', (chunk: Buffer) => wanted && out.write(encodeFrame(name, chunk)));
+      stream.on('data', (chunk: Buffer) => wanted && out.write(frame(record.tty, name, chunk)));
       stream.once('end', () => resolve());
       stream.once('close', () => resolve());
     });

@@ -198,7 +198,8 @@ function dockerConfig(body: CreateBody, imageCfg: Record<string, unknown>, env: 
     AttachStdout: false,
     AttachStderr: false,
     ...(exposed.length ? { ExposedPorts: Object.fromEntries(exposed.map((p) => [p, {}])) } : {}),
-    Tty: false,
+    // No terminal is allocated (non-interactive engine), but a Tty container's streams are raw, as the CLI expects.
+    Tty: body.Tty ?? false,
     OpenStdin: false,
     StdinOnce: false,
     Env: env,

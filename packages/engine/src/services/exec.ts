@@ -12,6 +12,8 @@ export interface ExecRecord {
   user: string;
   attachStdout: boolean;
   attachStderr: boolean;
+  /** Raw output (no multiplexing frames), as the CLI expects for `exec -t`. */
+  tty: boolean;
   running: boolean;
   exitCode: number | null;
   pid: number;
@@ -52,6 +54,7 @@ export class ExecService {
       user: str(body.User, 'User'),
       attachStdout: body.AttachStdout !== false,
       attachStderr: body.AttachStderr !== false,
+      tty: body.Tty === true,
       running: false,
       exitCode: null,
       pid: 0,
@@ -93,7 +96,7 @@ export class ExecService {
       ID: e.id,
       Running: e.running,
       ExitCode: e.exitCode,
-      ProcessConfig: { tty: false, entrypoint: e.args[0], arguments: e.args.slice(1), privileged: false, user: e.user },
+      ProcessConfig: { tty: e.tty, entrypoint: e.args[0], arguments: e.args.slice(1), privileged: false, user: e.user },
       OpenStdin: false,
       OpenStderr: e.attachStderr,
       OpenStdout: e.attachStdout,
