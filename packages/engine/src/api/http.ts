@@ -10,6 +10,8 @@ export const API_VERSION = '1.42';
 export const MIN_API_VERSION = '1.24';
 /** JSON bodies larger than this are refused with 413 before being parsed. */
 export const MAX_JSON_BODY = 1024 * 1024;
+/** Time allowed for a JSON body once the headers are in. */
+export const JSON_BODY_TIMEOUT_MS = 15_000;
 
 /** One request: either a plain one (`res`) or one that asked to be hijacked (`upgrade`). */
 export interface Ctx {
@@ -91,10 +93,16 @@ async function readText(c: Ctx, limit: number): Promise<string> {
   if (declared > limit) throw new HttpError(413, `request body too large: ${declared} bytes, at most ${limit}`);
   const chunks: Buffer[] = [];
   let size = 0;
-  for await (const chunk of c.req) {
-    size += (chunk as Buffer).length;
-    if (size > limit) throw new HttpError(413, `request body too large: more than ${limit} bytes`);
-    chunks.push(chunk as Buffer);
+  // A JSON body is small: one that trickles in is a slow client, not a slow network.
+  const timer = setTimeout(() => c.req.destroy(new HttpError(408, 'request body not received in time')), JSON_BODY_TIMEOUT_MS);
+  try {
+    for await (const chunk of c.req) {
+      size += (chunk as Buffer).length;
+      if (size > limit) throw new HttpError(413, `request body too large: more than ${limit} bytes`);
+      chunks.push(chunk as Buffer);
+    }
+  } finally {
+    clearTimeout(timer);
   }
   return Buffer.concat(chunks).toString('utf8');
 }
