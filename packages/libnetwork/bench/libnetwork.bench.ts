@@ -72,6 +72,8 @@ async function benchTsnet(backend: BackendName): Promise<Record<string, number>>
     for (let i = 0; i < N; i++) create.push(await time(() => c.createNetwork({ name: `bench${i}` })));
     const del: number[] = [];
     for (let i = 0; i < N; i++) del.push(await time(() => c.deleteNetwork(`bench${i}`)));
+    // Each figure is its own operation: let the previous phase's background link deletion finish.
+    await c.settle();
     await c.createNetwork({ name: 'join', ipam: { config: [{ subnet: '10.200.0.0/22' }] } });
     const sandboxes: Sandbox[] = [];
     for (let i = 0; i < N; i++) sandboxes.push(await c.createSandbox({ containerId: `bench-${i}` }));
@@ -79,11 +81,13 @@ async function benchTsnet(backend: BackendName): Promise<Record<string, number>>
     for (const sb of sandboxes) connect.push(await time(() => sb.connect('join')));
     const disconnect: number[] = [];
     for (const sb of sandboxes) disconnect.push(await time(() => sb.disconnect('join')));
+    await c.settle();
     const publish: number[] = [];
     const ports = [...Array(1000).keys()].map((i) => ({ proto: 'tcp' as const, containerPort: 10000 + i, hostPort: 20000 + i }));
     for (let round = 0; round < 3; round++) {
       publish.push(await time(() => sandboxes[round]!.connect('join', { portBindings: ports })));
       await sandboxes[round]!.disconnect('join');
+      await c.settle();
     }
     return { network_create_ms: median(create), network_delete_ms: median(del), connect_ms: median(connect), disconnect_ms: median(disconnect), publish_1000_ports_ms: median(publish) };
   } finally {
