@@ -61,6 +61,8 @@ describeNetns('tsnetd containers (docker CLI)', () => {
     expect(r.stderr).toBe('to-err\n');
     expect(d.docker(['exec', 'svc', 'nosuchcmd']).status).toBe(127);
     expect(d.dockerOk(['exec', '-e', 'X=1', '-w', '/tmp', 'svc', 'sh', '-c', 'echo $X $(pwd)'])).toBe('1 /tmp');
+    // exec -i: the client's stdin reaches the process.
+    expect(d.dockerOk(['exec', '-i', 'svc', 'sh', '-c', 'cat > /tmp/in; wc -c < /tmp/in'], { input: 'twelve bytes' })).toBe('12');
   });
 
   it('stop, start, kill and wait', () => {

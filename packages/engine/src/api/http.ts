@@ -191,18 +191,31 @@ export function sendError(c: Ctx, error: unknown): void {
  * Takes over the connection for a raw stream (attach, exec start): `101 UPGRADED` when the client
  * asked to upgrade (the docker CLI always does), a plain 200 otherwise. Returns the writable side.
  */
-export function hijack(c: Ctx, contentType = 'application/vnd.docker.multiplexed-stream'): { write(b: Buffer): void; end(): void; closed: Promise<void> } {
+export interface Hijacked {
+  write(b: Buffer): void;
+  end(): void;
+  closed: Promise<void>;
+  /** Everything the client sent until it half-closed (its stdin). */
+  input(): Promise<Buffer>;
+}
+
+export function hijack(c: Ctx, contentType = 'application/vnd.docker.multiplexed-stream'): Hijacked {
   if (c.upgrade) {
     const { socket } = c.upgrade;
     socket.write(`HTTP/1.1 101 UPGRADED\r\nContent-Type: ${contentType}\r\nConnection: Upgrade\r\nUpgrade: tcp\r\nApi-Version: ${API_VERSION}\r\n\r\n`);
-    socket.on('data', () => undefined); // no stdin: drain whatever the client sends
+    const input: Buffer[] = [];
+    socket.on('data', (b: Buffer) => input.push(b)); // stdin, used by `exec -i`, drained otherwise
     socket.on('error', () => undefined);
     const closed = new Promise<void>((resolve) => socket.once('close', () => resolve()));
-    return { write: (b) => void (socket.writable && socket.write(b)), end: () => socket.end(), closed };
+    const ended = new Promise<Buffer>((resolve) => {
+      socket.once('end', () => resolve(Buffer.concat(input)));
+      void closed.then(() => resolve(Buffer.concat(input)));
+    });
+    return { write: (b) => void (socket.writable && socket.write(b)), end: () => socket.end(), closed, input: () => ended };
   }
   const res = c.res!;
   res.writeHead(200, { 'Content-Type': contentType, 'Api-Version': API_VERSION });
   res.flushHeaders();
   const closed = new Promise<void>((resolve) => res.once('close', () => resolve()));
-  return { write: (b) => void (res.writable && res.write(b)), end: () => res.end(), closed };
+  return { write: (b) => void (res.writable && res.write(b)), end: () => res.end(), closed, input: async () => Buffer.alloc(0) };
 }

@@ -1,4 +1,4 @@
-import { invalid } from '@tsnet/errors';
+import { conflict, invalid } from '@tsnet/errors';
 import { encodeFrame, type ContainerState } from '../runtime/index.js';
 import type { ContainerRecord } from '../services/container-types.js';
 import { inspectContainer, summarizeContainer } from '../services/container-view.js';
@@ -108,8 +108,19 @@ async function execStart(c: Ctx, s: ApiServices): Promise<void> {
     sendEmpty(c, 200);
     return;
   }
-  const handle = s.execs.start(record.id);
+  // Refusals are plain HTTP errors, before the connection is taken over.
+  if (record.running || record.exitCode !== null) throw conflict('ERR_EXEC_STARTED', `Error: Exec command ${record.id} has already run`);
+  if (s.runtime.state(record.containerId).status !== 'running') throw conflict('ERR_CONTAINER_NOT_RUNNING', `Container ${record.containerId} is not running`);
   const out = hijack(c, record.tty ? 'application/vnd.docker.raw-stream' : undefined);
+  const stdin = record.attachStdin && c.upgrade ? await out.input() : undefined;
+  let handle;
+  try {
+    handle = s.execs.start(record.id, stdin);
+  } catch (error) {
+    out.write(frame(record.tty, 'stderr', `${(error as Error).message}\n`));
+    out.end();
+    return;
+  }
   const pipe = (stream: NodeJS.ReadableStream, name: 'stdout' | 'stderr', wanted: boolean) =>
     new Promise<void>((resolve) => {
       stream.on('data', (chunk: Buffer) => wanted && out.write(frame(record.tty, name, chunk)));

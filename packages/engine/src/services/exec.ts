@@ -14,6 +14,8 @@ export interface ExecRecord {
   attachStderr: boolean;
   /** Raw output (no multiplexing frames), as the CLI expects for `exec -t`. */
   tty: boolean;
+  /** `exec -i`: the client's input is collected until it half-closes, then given to the process. */
+  attachStdin: boolean;
   running: boolean;
   exitCode: number | null;
   pid: number;
@@ -55,6 +57,7 @@ export class ExecService {
       attachStdout: body.AttachStdout !== false,
       attachStderr: body.AttachStderr !== false,
       tty: body.Tty === true,
+      attachStdin: body.AttachStdin === true,
       running: false,
       exitCode: null,
       pid: 0,
@@ -70,7 +73,7 @@ export class ExecService {
   }
 
   /** Runs it; the handle's streams and exit code are the caller's to follow. */
-  start(id: string): ExecHandle {
+  start(id: string, stdin?: Uint8Array): ExecHandle {
     const e = this.get(id);
     if (e.running || e.exitCode !== null) throw conflict('ERR_EXEC_STARTED', `Error: Exec command ${id} has already run`);
     const state = this.#runtime.state(e.containerId);
@@ -80,6 +83,7 @@ export class ExecService {
       env: [...state.spec.process.env, ...e.env],
       ...(e.workingDir ? { cwd: e.workingDir } : {}),
       ...(user ? { user } : {}),
+      ...(stdin ? { stdin } : {}),
     });
     e.running = true;
     e.pid = handle.pid;
@@ -97,7 +101,7 @@ export class ExecService {
       Running: e.running,
       ExitCode: e.exitCode,
       ProcessConfig: { tty: e.tty, entrypoint: e.args[0], arguments: e.args.slice(1), privileged: false, user: e.user },
-      OpenStdin: false,
+      OpenStdin: e.attachStdin,
       OpenStderr: e.attachStderr,
       OpenStdout: e.attachStdout,
       CanRemove: false,
