@@ -15,6 +15,8 @@ export interface DefaultBridgeConfig {
   /** `fixed-cidr-v6` (with `ipv6: true`). */
   fixedCidrV6?: string;
   enableIPv6: boolean;
+  /** MTU of the default bridge; default the daemon's `mtu`. */
+  mtu?: number;
   /** `icc` */
   icc: boolean;
   /** `ip-masq` */
@@ -27,7 +29,10 @@ export interface ControllerConfig {
   defaultBridge: DefaultBridgeConfig;
   /** `default-address-pools` (handed to ipam by whoever builds it; kept here for info). */
   defaultAddressPools: { base: string; size: number }[];
-  /** `mtu` */
+  /**
+   * `mtu`: as in Docker, the default bridge's MTU only; user-defined networks use 1500 unless
+   * `com.docker.network.driver.mtu` says otherwise.
+   */
   mtu: number;
   /** `iptables`: false = no firewall rules at all. */
   iptables: boolean;
@@ -62,6 +67,7 @@ export function loadControllerConfig(input: ControllerConfigInput = {}): Control
       ...(db.bip !== undefined ? { bip: db.bip } : {}),
       ...(db.fixedCidr !== undefined ? { fixedCidr: db.fixedCidr } : {}),
       ...(db.fixedCidrV6 !== undefined ? { fixedCidrV6: db.fixedCidrV6 } : {}),
+      ...(db.mtu !== undefined ? { mtu: db.mtu } : {}),
     },
     defaultAddressPools: input.defaultAddressPools ?? [],
     mtu: input.mtu ?? 1500,
@@ -78,8 +84,8 @@ export function loadControllerConfig(input: ControllerConfigInput = {}): Control
   if (config.defaultBridge.bip !== undefined) parseBip(config.defaultBridge.bip);
   if (config.defaultBridge.fixedCidr !== undefined) parseCidr(config.defaultBridge.fixedCidr, 'fixed-cidr');
   if (config.defaultBridge.fixedCidrV6 !== undefined) parseCidr(config.defaultBridge.fixedCidrV6, 'fixed-cidr-v6');
-  if (!Number.isInteger(config.mtu) || config.mtu < 68 || config.mtu > 65535) {
-    throw invalid('ERR_INVALID_MTU', `invalid mtu ${config.mtu}: 68-65535 expected`);
+  for (const mtu of [config.mtu, config.defaultBridge.mtu ?? config.mtu]) {
+    if (!Number.isInteger(mtu) || mtu < 68 || mtu > 65535) throw invalid('ERR_INVALID_MTU', `invalid mtu ${mtu}: 68-65535 expected`);
   }
   for (const ns of config.dns) parseIp(ns, 'dns server');
   return config;

@@ -34,7 +34,7 @@ function matches(core: Core, network: NetworkRecord): boolean {
   const c = network.driverConfig as BridgeConfig;
   const db = core.config.defaultBridge;
   const same = JSON.stringify(network.ipam.config) === JSON.stringify(wantedIpam(core));
-  return same && c.bridgeName === db.name && c.icc === db.icc && c.masquerade === db.ipMasq && c.mtu === core.config.mtu && network.enableIPv6 === db.enableIPv6;
+  return same && c.bridgeName === db.name && c.icc === db.icc && c.masquerade === db.ipMasq && c.mtu === (db.mtu ?? core.config.mtu) && network.enableIPv6 === db.enableIPv6;
 }
 
 async function ensureDefaultBridge(core: Core, existing: NetworkRecord | undefined, log: (msg: string) => void): Promise<void> {

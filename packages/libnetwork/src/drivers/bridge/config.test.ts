@@ -14,13 +14,13 @@ const spec = (options: Record<string, string>, extra: Partial<{ internal: boolea
 });
 
 describe('loadBridgeConfig', () => {
-  it('defaults: br-<id12>, icc and masquerade on, the daemon MTU, eth prefix', () => {
+  it('defaults: br-<id12>, icc and masquerade on, MTU 1500 (the daemon mtu is the default bridge\'s only), eth prefix', () => {
     expect(loadBridgeConfig(spec({}), [], daemon)).toEqual({
       bridgeName: 'br-abcdef012345',
       icc: true,
       masquerade: true,
       hostBindingIpv4: '',
-      mtu: 1450,
+      mtu: 1500,
       defaultBridge: false,
       internal: false,
       enableIPv6: false,
@@ -30,7 +30,7 @@ describe('loadBridgeConfig', () => {
 
   it('the default bridge takes the daemon settings (bridge name, icc, ip-masq)', () => {
     const c = loadBridgeConfig(spec({ [OPT.defaultBridge]: 'true' }), [], daemon);
-    expect(c).toMatchObject({ bridgeName: 'tsnet9', icc: false, masquerade: false, defaultBridge: true });
+    expect(c).toMatchObject({ bridgeName: 'tsnet9', icc: false, masquerade: false, defaultBridge: true, mtu: 1450 });
   });
 
   it.each([

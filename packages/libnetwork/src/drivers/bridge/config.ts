@@ -16,6 +16,9 @@ export const OPT = {
   ifacePrefix: 'com.docker.network.container_iface_prefix',
 } as const;
 
+/** User-defined networks: Docker ignores the daemon's `mtu` for them. */
+export const DEFAULT_MTU = 1500;
+
 export interface BridgeConfig {
   bridgeName: string;
   icc: boolean;
@@ -59,7 +62,7 @@ export function loadBridgeConfig(spec: NetworkSpec, others: NetworkRecord[], dae
     icc: isDefault ? daemon.defaultBridge.icc : true,
     masquerade: isDefault ? daemon.defaultBridge.ipMasq : true,
     hostBindingIpv4: '',
-    mtu: daemon.mtu,
+    mtu: isDefault ? (daemon.defaultBridge.mtu ?? daemon.mtu) : DEFAULT_MTU,
     defaultBridge: isDefault,
     internal: spec.internal,
     enableIPv6: spec.enableIPv6,
