@@ -1,15 +1,34 @@
 #!/usr/bin/env node
-// The `tsnet` command. Uses the compiled dist/ when it exists (after `npm run build`); from a
-// plain git checkout it runs the TypeScript sources through tsx, resolving the workspace
-// packages through their "source" export condition, so no build step is ever required.
-import { existsSync } from 'node:fs';
+// The `tsnet` command. Uses the compiled dist/ when it exists and is newer than every source file
+// (after `npm run build`); from a plain git checkout, or when the sources changed since the last
+// build, it runs the TypeScript sources through tsx, resolving the workspace packages through
+// their "source" export condition, so no build step is ever required.
+import { existsSync, readdirSync, statSync } from 'node:fs';
 import { register } from 'node:module';
+import { join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 
-const here = fileURLToPath(new URL('.', import.meta.url));
-const dist = `${here}../dist/cli/main.js`;
+const root = fileURLToPath(new URL('..', import.meta.url));
+const dist = join(root, 'dist/cli/main.js');
+const src = join(root, 'src');
 
-if (existsSync(dist) && !process.env.TSNET_FROM_SOURCE) {
+function newestSource(dir) {
+  let newest = 0;
+  for (const entry of readdirSync(dir, { withFileTypes: true })) {
+    const path = join(dir, entry.name);
+    if (entry.isDirectory()) newest = Math.max(newest, newestSource(path));
+    else if (entry.name.endsWith('.ts')) newest = Math.max(newest, statSync(path).mtimeMs);
+  }
+  return newest;
+}
+
+function useDist() {
+  if (process.env.TSNET_FROM_SOURCE || !existsSync(dist)) return false;
+  if (!existsSync(src)) return true; // an installed package: dist is all there is
+  return statSync(dist).mtimeMs >= newestSource(src);
+}
+
+if (useDist()) {
   await import(pathToFileURL(dist).href);
 } else {
   // Adds the "source" condition to every resolution (what `node --conditions=source` does),
@@ -21,5 +40,5 @@ if (existsSync(dist) && !process.env.TSNET_FROM_SOURCE) {
   register(`data:text/javascript,${encodeURIComponent(hook)}`);
   const { register: registerTsx } = await import('tsx/esm/api');
   registerTsx();
-  await import(pathToFileURL(`${here}../src/cli/main.ts`).href);
+  await import(pathToFileURL(join(src, 'cli/main.ts')).href);
 }
