@@ -117,6 +117,16 @@ for (const backend of ['nftables', 'iptables'] as const) {
       expect(reaches(i1!.nsPath, '10.12.4.3')).toBe(true);
       expect(ipJsonIn<unknown[]>(i1!.nsPath, 'route show default')).toEqual([]);
       expect(ping(i1!.nsPath, '192.0.2.2')).toBe(false);
+      // enable_ip_masquerade=false: packets leave with the container's address, and the outside
+      // host (which has no route back to that subnet) cannot answer.
+      await c.createNetwork({ name: 'nomasq', options: { 'com.docker.network.bridge.enable_ip_masquerade': 'false' }, ipam: { config: [{ subnet: '10.12.5.0/24' }] } });
+      const m1 = await s('m1');
+      await m1.connect('nomasq');
+      outside.sh('ip route del default');
+      expect(reaches(x1!.nsPath, '192.0.2.2')).toBe(true); // masqueraded: replies go to 192.0.2.1
+      expect(ping(m1.nsPath, '192.0.2.2')).toBe(false);
+      outside.sh('ip route add 10.12.5.0/24 via 192.0.2.1');
+      expect(reaches(m1.nsPath, '192.0.2.2')).toBe(true);
       // Connecting x1 to n2 as well makes x2 reachable, on eth1.
       await x1!.connect('n2');
       expect(ipJsonIn<IpAddr[]>(x1!.nsPath, 'link show').map((l) => l.ifname).sort()).toEqual(['eth0', 'eth1', 'lo']);
