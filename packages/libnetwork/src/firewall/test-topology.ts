@@ -107,3 +107,15 @@ setTimeout(() => process.exit(2), 2000);`;
 export function udpGet(ns: TestNs, ip: string, port: number): string {
   return ns.exec(['node', '-e', UDP_CLIENT, ip, String(port)], { timeoutMs: 6000 }).stdout.trim();
 }
+
+const CONNECT = `
+const s = require('net').connect(+process.argv[2], process.argv[1]);
+const t = setTimeout(() => { console.log('timeout'); process.exit(0); }, 3000);
+// Closes gracefully (reads the answer, then FIN) so the server never sees a reset.
+s.on('connect', () => { s.resume(); s.end(); s.on('close', () => { console.log('connected'); process.exit(0); }); });
+s.on('error', (e) => { console.log(e.code); process.exit(0); });`;
+
+/** What a TCP connect from ns to ip:port gets within 3 s: 'connected', an errno code ('ECONNREFUSED'), or 'timeout'. */
+export function tcpConnect(ns: TestNs, ip: string, port: number): string {
+  return ns.exec(['node', '-e', CONNECT, ip, String(port)], { timeoutMs: 8000 }).stdout.trim();
+}

@@ -2,7 +2,8 @@ import { describeNetns } from '@tsnet/testkit';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { createFirewall } from './firewall.js';
 import { mapping, network } from './fixtures.js';
-import { HOST_IP, OUTSIDE_IP, addBridge, addContainer, makeTopology, pings, serve, tcpGet, udpGet, type Topology } from './test-topology.js';
+import { PortReserver } from '../portmapper/reserver.js';
+import { HOST_IP, OUTSIDE_IP, addBridge, addContainer, makeTopology, pings, serve, tcpConnect, tcpGet, udpGet, type Topology } from './test-topology.js';
 import type { Firewall, FirewallState } from './types.js';
 
 /**
@@ -117,9 +118,16 @@ for (const backend of ['nftables', 'iptables'] as const) {
       expect(pings(c5, '10.3.0.1')).toBe(true); // its own gateway still answers
     });
 
-    it('unpublishing stops the DNAT; teardown restores the open forwarding', async () => {
+    it('unpublishing stops the DNAT; the still-reserved port refuses at once; teardown restores the open forwarding', async () => {
+      // The daemon's reservation of 8080 in the host namespace (a bound, non-listening socket).
+      const reserver = new PortReserver({ nsPath: t.host.path });
+      const held = reserver.reserve({ proto: 'tcp', hostIp: '', hostPort: 8080, holder: { container: 'c1', endpoint: 'e1' } });
+      expect(tcpConnect(t.outside, HOST_IP, 8080)).toBe('connected'); // DNATed past the socket to c1
       await fw().apply({ ...state, portMappings: [] });
       expect(tcpGet(t.outside, HOST_IP, 8080)).toBe('');
+      // A connection escaping DNAT meets the reservation: refused (RST), not left hanging in a backlog.
+      expect(tcpConnect(t.outside, HOST_IP, 8080)).toBe('ECONNREFUSED');
+      await reserver.release(held);
       await fw().teardown();
       expect(pings(t.containers.get('c1')!.ns, '10.2.0.2')).toBe(true);
     });
