@@ -51,6 +51,22 @@ describe('nft planning', () => {
     expect(plan.next.rules.get('4/filter/FORWARD')?.find((r) => r.text.startsWith('oifname "br-extra" counter jump'))?.handle).toBe(77);
   });
 
+  it('upgrading a kernel that holds the older FORWARD chain rebuilds it with the DNAT rules before isolation', () => {
+    const { view } = applied(sampleState, emptyView());
+    // What an older tsnet left: the same chain without the two `ct status dnat` rules.
+    const old = view.rules.get('4/filter/FORWARD')!.filter((r) => !r.text.includes('ct status dnat'));
+    view.rules.set('4/filter/FORWARD', old);
+    const { script } = applied(sampleState, view);
+    const forward = script.filter((c) => c.includes(' FORWARD'));
+    expect(forward[0]).toBe('flush chain ip tsnet-filter FORWARD');
+    expect(forward.slice(1, 5).map((c) => c.replace('add rule ip tsnet-filter FORWARD ', ''))).toEqual([
+      'counter jump TSNET-USER comment "tsnet"',
+      'ct state established,related ct status dnat counter accept comment "tsnet"',
+      'ct status dnat counter jump TSNET comment "tsnet"',
+      'counter jump TSNET-ISOLATION-STAGE-1 comment "tsnet"',
+    ]);
+  });
+
   it('publishing and unpublishing a port touches only set elements', () => {
     const { view } = applied(sampleState, emptyView());
     const web = sampleState.networks[0]!;
