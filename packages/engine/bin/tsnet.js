@@ -3,7 +3,7 @@
 // (after `npm run build`); from a plain git checkout, or when the sources changed since the last
 // build, it runs the TypeScript sources through tsx, resolving the workspace packages through
 // their "source" export condition, so no build step is ever required.
-import { existsSync, readdirSync, statSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, statSync } from 'node:fs';
 import { register } from 'node:module';
 import { join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
@@ -37,8 +37,21 @@ if (useDist()) {
     'export async function resolve(specifier, context, next) {' +
     ' const conditions = context.conditions.includes("source") ? context.conditions : ["source", ...context.conditions];' +
     ' return next(specifier, { ...context, conditions }); }';
+  // tsx keeps its compile cache under os.tmpdir(); point the loader thread (made by the first
+  // register call, with a copy of the environment) at a cache beside node_modules instead, so
+  // runs inside tests and labs leave nothing in their temporary directories.
+  const tmpdir = process.env.TMPDIR;
+  const cache = join(root, '../../node_modules/.cache/tsnet-tsx');
+  try {
+    mkdirSync(cache, { recursive: true });
+    process.env.TMPDIR = cache;
+  } catch {
+    // read-only checkout: tsx uses the system temporary directory
+  }
   register(`data:text/javascript,${encodeURIComponent(hook)}`);
   const { register: registerTsx } = await import('tsx/esm/api');
   registerTsx();
+  if (tmpdir === undefined) delete process.env.TMPDIR;
+  else process.env.TMPDIR = tmpdir;
   await import(pathToFileURL(join(src, 'cli/main.ts')).href);
 }
