@@ -115,7 +115,7 @@ describeNetns('tsnetd networks (docker CLI)', () => {
     expect(d.exec('lonely', 'nslookup webby 127.0.0.11').status).not.toBe(0);
   });
 
-  it('--network none has only lo; host sees the host interfaces; container: shares the other stack', () => {
+  it('--network none has only lo; host sees the host interfaces; container: shares the other stack', async () => {
     const none = d.dockerOk(['run', '--rm', '--net', 'none', 'busybox', 'ip', '-o', 'link']);
     expect(none.split('\n').map((l) => l.split(':')[1]?.trim())).toEqual(['lo']);
     const links = (): string[] => d.ns.ipJson<Array<{ ifname: string }>>('link').map((l) => l.ifname);
@@ -130,7 +130,8 @@ describeNetns('tsnetd networks (docker CLI)', () => {
     expect(shared.stdout).toContain(`${webIp}/`);
     // Same stack: a server in web answers on the other container's loopback.
     d.docker(['exec', '-d', 'web', 'sh', '-c', 'echo loopy | nc -l -p 7000']);
-    const viaLo = d.docker(['run', '--rm', '--net', 'container:web', 'busybox', 'sh', '-c', 'sleep 0.3; nc -w 2 127.0.0.1 7000']);
+    await until(() => d.exec('web', 'netstat -ltn | grep -q ":7000 "').status === 0, 5000, 'nc listening in web');
+    const viaLo = d.docker(['run', '--rm', '--net', 'container:web', 'busybox', 'sh', '-c', 'nc -w 2 127.0.0.1 7000']);
     expect(viaLo.stdout.trim()).toBe('loopy');
   });
 

@@ -5,7 +5,7 @@
  */
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { describeNetns, trackedTestNs, type TestNs } from '@tsnet/testkit';
-import { startTsnetd, type Tsnetd } from './support/tsnetd.js';
+import { startTsnetd, until, type Tsnetd } from './support/tsnetd.js';
 
 const HTTPD = 'mkdir -p /www && echo pong > /www/index.html && httpd -f -p 80 -h /www';
 
@@ -20,6 +20,7 @@ describeNetns('tsnetd published ports (docker CLI)', () => {
     d.ns.sh('ip addr add 192.168.77.1/24 dev lan0 && ip link set lan0 up');
     outside.sh('ip addr add 192.168.77.2/24 dev lan0p && ip link set lan0p up');
     d.dockerOk(['run', '-d', '--name', 'web', '-p', '8080:80', '-p', '127.0.0.1:8081:80', '-p', '127.0.0.1::80', '-p', '5353:53/udp', 'busybox', 'sh', '-c', HTTPD]);
+    await until(() => d.exec('web', 'netstat -ltn | grep -q ":80 "').status === 0, 5000, 'httpd in web');
   });
   afterAll(async () => {
     outside?.destroy();
@@ -74,13 +75,13 @@ describeNetns('tsnetd published ports (docker CLI)', () => {
     expect([fromContainer('peer', '172.17.0.1', 8080), fromContainer('peer', '192.168.77.1', 8080), fromContainer('web', '192.168.77.1', 8080), fromContainer('web', '172.17.0.1', 8080)]).toEqual(['pong', 'pong', 'pong', 'pong']);
   });
 
-  it('-P publishes every exposed port on an ephemeral host port', () => {
+  it('-P publishes every exposed port on an ephemeral host port', async () => {
     d.dockerOk(['run', '-d', '--name', 'pall', '--expose', '80', '--expose', '90/udp', '-P', 'busybox', 'sh', '-c', HTTPD]);
     const lines = d.dockerOk(['port', 'pall']).split('\n');
     expect(lines.some((l) => /^80\/tcp -> 0\.0\.0\.0:\d+$/.test(l))).toBe(true);
     expect(lines.some((l) => /^90\/udp -> 0\.0\.0\.0:\d+$/.test(l))).toBe(true);
     const port = d.dockerOk(['port', 'pall', '80']).split('\n')[0]!.split(':').pop();
-    expect(curl(d.ns, `http://127.0.0.1:${port}/`)).toBe('pong');
+    expect(await until(() => curl(d.ns, `http://127.0.0.1:${port}/`) === 'pong', 5000, 'httpd in pall')).toBe(true);
   });
 
   it('a taken host port is refused with the port named, and nothing of the container is left', () => {
@@ -106,12 +107,13 @@ describeNetns('tsnetd published ports (docker CLI)', () => {
     expect(d.docker(['inspect', 'clash']).status).not.toBe(0);
   });
 
-  it('rm releases the host port and its rules', () => {
+  it('rm releases the host port and its rules', async () => {
     d.dockerOk(['rm', '-f', 'pall']);
     d.dockerOk(['rm', '-f', 'web']);
     expect(d.ns.exec(['busybox', 'nc', '-l', '-p', '8080'], { timeoutMs: 1000 }).stderr).not.toMatch(/in use/);
     expect(d.ns.sh('nft list ruleset')).not.toMatch(/tcp \. 8080 /);
     d.dockerOk(['run', '-d', '--name', 'web2', '-p', '8080:80', 'busybox', 'sh', '-c', HTTPD]);
-    expect(curl(d.ns, 'http://127.0.0.1:8080/')).toBe('pong');
+    // httpd binds a moment after the container is running.
+    expect(await until(() => curl(d.ns, 'http://127.0.0.1:8080/') === 'pong', 5000, 'httpd in web2')).toBe(true);
   });
 });

@@ -43,7 +43,7 @@ describeNetns('tsnetd restart (docker CLI)', () => {
     d.dockerOk(['run', '-d', '--name', 'legacy', 'busybox', 'sleep', '600']);
     d.dockerOk(['create', '--name', 'idle', '--net', 'app', 'busybox', 'true']);
     d.exec('web', 'echo persisted > /data/f');
-    expect(curl(8080)).toBe('pong');
+    expect(await until(() => curl(8080) === 'pong', 5000, 'httpd in web')).toBe(true);
     const before = { web: inspect('web'), client: inspect('client'), legacy: inspect('legacy'), idle: inspect('idle') };
     const kernel = kernelSnapshot(d);
     const sandboxNs = kernel.sandboxes;
