@@ -95,7 +95,8 @@ export function collectLeftovers({ marker, tmpDir, netnsDir, cgroupsBefore, host
       lines.push(`mount ${point}`);
       sh('umount', ['-l', point]);
     }
-    for (const name of safeList(tmpDir)) lines.push(`temp ${join(tmpDir, name)}`);
+    // tsx-<uid> is tsx's own compile cache, not something a test made.
+    for (const name of safeList(tmpDir)) if (!/^tsx-\d+$/.test(name)) lines.push(`temp ${join(tmpDir, name)}`);
     // Only after every mount under it is gone: rm must never walk into a bind-mounted directory.
     if (mountsUnder(tmpDir).length === 0) rmSync(tmpDir, { recursive: true, force: true });
     else lines.push(`kept ${tmpDir}: mounts under it could not be removed`);
