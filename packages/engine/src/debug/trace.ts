@@ -83,8 +83,11 @@ function netOfEndpoint(model: Model, e: EndpointView | undefined): NetView | und
   return e && model.networks.find((n) => n.id === e.networkId);
 }
 
+type Target = ReturnType<typeof resolveTarget>;
+type RouteInfo = ReturnType<typeof routeGet>;
+
 /** The prediction from model + kernel state, one hop at a time; stops at the first drop. */
-function predict(model: Model, where: Where, from: Endpoint, target: ReturnType<typeof resolveTarget>, opts: TraceOptions): Hop[] {
+function predict(model: Model, where: Where, from: Endpoint, target: Target, opts: TraceOptions): Hop[] {
   const hops: Hop[] = [];
   const route = routeGet(from.nsPath, target.ip);
   if (route.error) {
@@ -96,53 +99,52 @@ function predict(model: Model, where: Where, from: Endpoint, target: ReturnType<
     hops.push({ step: 'loopback', detail: 'the target is this namespace itself', verdict: 'pass' });
     return hops;
   }
-  const srcEp = from.container?.endpoints.find((e) => e.ip === route.prefsrc);
-  const srcNet = netOfEndpoint(model, srcEp);
+  const srcNet = netOfEndpoint(model, from.container?.endpoints.find((e) => e.ip === route.prefsrc));
   if (srcNet) hops.push({ step: 'bridge', detail: `${from.label}'s ${route.dev} is a port of ${srcNet.bridge ?? srcNet.driver} (network ${srcNet.name}, ${srcNet.subnets.join(' ')})`, verdict: 'pass' });
-  const dstEp = target.container?.endpoints.find((e) => e.ip === target.ip);
-  const dstNet = netOfEndpoint(model, dstEp);
-  if (!route.gateway) {
-    // Same L2 segment: the bridge switches it; with br_netfilter the frame still passes FORWARD.
-    if (srcNet && dstNet && srcNet.id === dstNet.id) {
-      if (!srcNet.icc) {
-        hops.push({ step: 'FORWARD (icc)', detail: `enable_icc=false on ${srcNet.name}: -i ${srcNet.bridge} -o ${srcNet.bridge} -j DROP`, verdict: 'drop' });
-        return hops;
-      }
-      hops.push({ step: 'FORWARD (icc)', detail: `${srcNet.bridge} → ${srcNet.bridge}: inter-container traffic allowed (icc)`, verdict: 'pass' });
-    }
-    hops.push({ step: 'deliver', detail: `${target.container?.name ?? target.ip} (${target.ip}) on the same bridge`, verdict: 'pass' });
-    return hops;
+  const dstNet = netOfEndpoint(model, target.container?.endpoints.find((e) => e.ip === target.ip));
+  return [...hops, ...(route.gateway ? routed(model, where, route, { from: from.label, srcNet, dstNet }, target, opts) : sameSegment(srcNet, dstNet, target))];
+}
+
+/** Same L2 segment: the bridge switches it; with br_netfilter the frame still passes FORWARD. */
+function sameSegment(srcNet: NetView | undefined, dstNet: NetView | undefined, target: Target): Hop[] {
+  const hops: Hop[] = [];
+  if (srcNet && dstNet && srcNet.id === dstNet.id) {
+    if (!srcNet.icc) return [{ step: 'FORWARD (icc)', detail: `enable_icc=false on ${srcNet.name}: -i ${srcNet.bridge} -o ${srcNet.bridge} -j DROP`, verdict: 'drop' }];
+    hops.push({ step: 'FORWARD (icc)', detail: `${srcNet.bridge} → ${srcNet.bridge}: inter-container traffic allowed (icc)`, verdict: 'pass' });
   }
-  // Routed through the gateway into the daemon's namespace.
-  const forwarding = sysctl(where.nsPath, 'net.ipv4.ip_forward');
+  hops.push({ step: 'deliver', detail: `${target.container?.name ?? target.ip} (${target.ip}) on the same bridge`, verdict: 'pass' });
+  return hops;
+}
+
+/** Through the gateway into the daemon's namespace: a local address (DNAT) or forwarding. */
+function routed(model: Model, where: Where, route: RouteInfo, path: { from: string; srcNet: NetView | undefined; dstNet: NetView | undefined }, target: Target, opts: TraceOptions): Hop[] {
+  const { srcNet, dstNet } = path;
   const inbound = srcNet?.bridge;
   const hostRoute = routeGet(where.nsPath, target.ip, route.prefsrc && inbound ? ['from', route.prefsrc, 'iif', inbound] : []);
-  if (hostRoute.type === 'local' || (hostRoute.error === undefined && hostRoute.dev === 'lo')) {
-    hops.push({ step: `${where.label}: local address`, detail: `${target.ip} belongs to the host side${opts.port ? `; DNAT decides where :${opts.port} goes` : ''}`, verdict: 'pass' });
-    const owner = opts.port ? model.containers.find((c) => c.ports.some((p) => p.hostPort === opts.port && p.proto === (opts.proto ?? 'tcp'))) : undefined;
-    if (opts.port) {
-      hops.push(owner
-        ? { step: 'nat PREROUTING → TSNET (DNAT)', detail: `${opts.proto ?? 'tcp'}/${opts.port} is published by ${owner.name}: DNAT to ${owner.endpoints[0]?.ip}:${owner.ports.find((p) => p.hostPort === opts.port)?.containerPort}`, verdict: 'pass' }
-        : { step: 'nat PREROUTING → TSNET (DNAT)', detail: `nothing publishes ${opts.proto ?? 'tcp'}/${opts.port}: the host itself must be listening`, verdict: 'info' });
-    }
-    return hops;
-  }
-  if (forwarding !== '1') {
-    hops.push({ step: `${where.label}: forwarding`, detail: `net.ipv4.ip_forward=${forwarding || '?'}: routed traffic is dropped`, verdict: 'drop' });
-    return hops;
-  }
-  hops.push({ step: `${where.label}: route`, detail: hostRoute.error ? `no route: ${hostRoute.error}` : `${target.ip} dev ${hostRoute.dev}${hostRoute.gateway ? ` via ${hostRoute.gateway}` : ''}`, verdict: hostRoute.error ? 'drop' : 'pass' });
+  if (hostRoute.type === 'local' || (hostRoute.error === undefined && hostRoute.dev === 'lo')) return localTarget(model, where, target, opts);
+  const forwarding = sysctl(where.nsPath, 'net.ipv4.ip_forward');
+  if (forwarding !== '1') return [{ step: `${where.label}: forwarding`, detail: `net.ipv4.ip_forward=${forwarding || '?'}: routed traffic is dropped`, verdict: 'drop' }];
+  const hops: Hop[] = [{ step: `${where.label}: route`, detail: hostRoute.error ? `no route: ${hostRoute.error}` : `${target.ip} dev ${hostRoute.dev}${hostRoute.gateway ? ` via ${hostRoute.gateway}` : ''}`, verdict: hostRoute.error ? 'drop' : 'pass' }];
   if (hostRoute.error) return hops;
   if (srcNet?.internal || dstNet?.internal) {
     const n = srcNet?.internal ? srcNet : dstNet!;
-    hops.push({ step: 'FORWARD (internal)', detail: `network ${n.name} is internal: nothing is forwarded in or out of ${n.bridge}`, verdict: 'drop' });
-    return hops;
+    return [...hops, { step: 'FORWARD (internal)', detail: `network ${n.name} is internal: nothing is forwarded in or out of ${n.bridge}`, verdict: 'drop' }];
   }
   if (srcNet && dstNet && srcNet.id !== dstNet.id) {
-    hops.push({ step: 'FORWARD → TSNET-ISOLATION-STAGE-1/2', detail: `${srcNet.bridge} (${srcNet.name}) → ${dstNet.bridge} (${dstNet.name}): networks are isolated from each other; \`network connect ${dstNet.name} ${from.label}\` would join them`, verdict: 'drop' });
-    return hops;
+    return [...hops, { step: 'FORWARD → TSNET-ISOLATION-STAGE-1/2', detail: `${srcNet.bridge} (${srcNet.name}) → ${dstNet.bridge} (${dstNet.name}): networks are isolated from each other; \`network connect ${dstNet.name} ${path.from}\` would join them`, verdict: 'drop' }];
   }
-  hops.push({ step: 'FORWARD', detail: `${inbound ?? '?'} → ${hostRoute.dev}: accepted${srcNet?.masquerade ? `, masqueraded (outgoing from ${srcNet.subnets.join(' ')})` : ''}`, verdict: 'pass' });
+  return [...hops, { step: 'FORWARD', detail: `${inbound ?? '?'} → ${hostRoute.dev}: accepted${srcNet?.masquerade ? `, masqueraded (outgoing from ${srcNet.subnets.join(' ')})` : ''}`, verdict: 'pass' }];
+}
+
+function localTarget(model: Model, where: Where, target: Target, opts: TraceOptions): Hop[] {
+  const hops: Hop[] = [{ step: `${where.label}: local address`, detail: `${target.ip} belongs to the host side${opts.port ? `; DNAT decides where :${opts.port} goes` : ''}`, verdict: 'pass' }];
+  if (!opts.port) return hops;
+  const proto = opts.proto ?? 'tcp';
+  const owner = model.containers.find((c) => c.ports.some((p) => p.hostPort === opts.port && p.proto === proto));
+  const mapped = owner?.ports.find((p) => p.hostPort === opts.port);
+  hops.push(owner
+    ? { step: 'nat PREROUTING → TSNET (DNAT)', detail: `${proto}/${opts.port} is published by ${owner.name}: DNAT to ${owner.endpoints[0]?.ip}:${mapped?.containerPort}`, verdict: 'pass' }
+    : { step: 'nat PREROUTING → TSNET (DNAT)', detail: `nothing publishes ${proto}/${opts.port}: the host itself must be listening`, verdict: 'info' });
   return hops;
 }
 
