@@ -102,6 +102,8 @@ function predict(model: Model, where: Where, from: Endpoint, target: Target, opt
   const srcNet = netOfEndpoint(model, from.container?.endpoints.find((e) => e.ip === route.prefsrc));
   if (srcNet) hops.push({ step: 'bridge', detail: `${from.label}'s ${route.dev} is a port of ${srcNet.bridge ?? srcNet.driver} (network ${srcNet.name}, ${srcNet.subnets.join(' ')})`, verdict: 'pass' });
   const dstNet = netOfEndpoint(model, target.container?.endpoints.find((e) => e.ip === target.ip));
+  // The gateway (or any address of the daemon's namespace) is on-link but ends in the host: DNAT.
+  if (!target.container && routeGet(where.nsPath, target.ip).type === 'local') return [...hops, ...localTarget(model, where, target, opts)];
   return [...hops, ...(route.gateway ? routed(model, where, route, { from: from.label, srcNet, dstNet }, target, opts) : sameSegment(srcNet, dstNet, target))];
 }
 
