@@ -113,6 +113,16 @@ describeNetns('tsnet CLI against tsnetd in a namespace', () => {
     expect(svg).toContain('c51');
   });
 
+  it('debug dns asks the embedded server from inside a container; doctor finds nothing leaked', () => {
+    const dns = JSON.parse(ok('debug', 'dns', 'c51', '--from', 'web', '--format', 'json')) as { server: string; status: string; answers: string[] };
+    expect(dns).toMatchObject({ server: '127.0.0.11', status: 'NOERROR', answers: ['A 10.10.10.51'] });
+    const missing = tsnet('debug', 'dns', 'nosuchname', '--from', 'web', '--format', 'json');
+    expect(missing.status).toBe(1);
+    const findings = JSON.parse(ok('debug', 'doctor', '--format', 'json')) as Array<{ check: string; status: string }>;
+    expect(findings.find((f) => f.check === 'ip_forward')?.status).toBe(ns.sh('sysctl -n net.ipv4.ip_forward').trim() === '1' ? 'ok' : 'fail');
+    expect(findings.filter((f) => f.check.startsWith('leaked') || f.check === 'rule without owner')).toEqual([{ check: 'leaked objects', status: 'ok', detail: expect.any(String) }]);
+  });
+
   it('rm -f -v removes the container and its veth', () => {
     ok('rm', '-f', '-v', 'c51');
     const ports = ns.ipJson<Array<{ ifname: string }>>('link show master clinet0');

@@ -128,7 +128,7 @@ describe('run flags → POST /containers/create body', () => {
       HostConfig: {
         NetworkMode: 'net1', PublishAllPorts: true, AutoRemove: true, PortBindings: { '80/tcp': [{ HostIp: '', HostPort: '8080' }] },
         Dns: ['1.1.1.1'], DnsSearch: ['example.com'], DnsOptions: ['ndots:2'], ExtraHosts: ['db:10.0.0.9'],
-        Links: ['db:database', 'cache:cache'], ShmSize: 128 * 1024 * 1024, Tmpfs: { '/run': 'size=1m' }, VolumesFrom: ['data:ro'],
+        Links: ['db:database', 'cache'], ShmSize: 128 * 1024 * 1024, Tmpfs: { '/run': 'size=1m' }, VolumesFrom: ['data:ro'],
       },
       NetworkingConfig: { EndpointsConfig: { net1: { IPAMConfig: { IPv4Address: '10.10.10.51' }, Aliases: ['www'] } } },
     });

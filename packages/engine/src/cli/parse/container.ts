@@ -105,7 +105,7 @@ function parseLinks(values: readonly string[] = []): string[] {
   return values.map((v) => {
     const [name, alias, ...extra] = v.split(':');
     if (!name || extra.length || alias === '') throw new FlagError(`invalid --link "${v}": expected NAME[:ALIAS]`);
-    return alias ? `${name}:${alias}` : `${name}:${name}`;
+    return v; // as typed, like Docker's CLI: the daemon reads a bare NAME as NAME:NAME
   });
 }
 
