@@ -3,6 +3,7 @@
  * names, ports, volumes), leaks nothing and hands nothing out twice; SIGTERM stops containers
  * unless live-restore keeps them running.
  */
+import { spawn } from 'node:child_process';
 import { existsSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, expect, it } from 'vitest';
@@ -95,6 +96,32 @@ describeNetns('tsnetd restart (docker CLI)', () => {
     // rm -v keeps named volumes (Docker's rule); no reference is left on it after the restarts.
     expect(d.dockerOk(['volume', 'ls', '-q'])).toBe('webdata');
     d.dockerOk(['volume', 'rm', 'webdata']);
+  });
+
+  it('SIGKILL in the middle of concurrent creates: afterwards every bundle and sandbox belongs to a listed container', async () => {
+    d.dockerOk(['network', 'create', '--subnet', '10.61.0.0/24', 'busy']);
+    const runs = Array.from({ length: 6 }, (_, i) => new Promise<void>((resolve) => {
+      const p = spawn('docker', ['-H', `unix://${d.sock}`, 'run', '-d', '--name', `burst${i}`, '--net', 'busy', '-p', `${9100 + i}:80`, 'busybox', 'sleep', '600'], { stdio: 'ignore' });
+      p.once('exit', () => resolve());
+    }));
+    await new Promise((r) => setTimeout(r, 250 + Math.random() * 250));
+    await d.stop('SIGKILL');
+    await Promise.all(runs);
+    await d.start();
+    const listed = d.dockerOk(['ps', '-aq', '--no-trunc']).split('\n').filter(Boolean);
+    if (process.env.TSNET_E2E_DEBUG) console.log(listed.length, d.log().split('\n').filter((l) => /no record|interrupted/.test(l)));
+    const bundles = readdirSync(join(d.dataRoot, 'containers')).filter((n) => /^[0-9a-f]{64}$/.test(n));
+    expect(bundles.sort()).toEqual([...listed].sort());
+    const sandboxOwners = listed.map((id) => inspect(id).NetworkSettings.SandboxID as string);
+    expect(kernelSnapshot(d).sandboxes.sort()).toEqual(sandboxOwners.map((sb) => `tsnet-${sb.slice(0, 12)}`).sort());
+    // Every address on `busy` is held by exactly one listed container.
+    const ips = listed.map((id) => inspect(id).NetworkSettings.Networks.busy?.IPAddress).filter(Boolean);
+    expect(new Set(ips).size).toBe(ips.length);
+    if (listed.length) d.dockerOk(['rm', '-f', ...listed]);
+    d.dockerOk(['network', 'rm', 'busy']);
+    await until(() => kernelSnapshot(d).links.every((l) => !l.startsWith('veth') && !l.startsWith('tsnetgc')), 5000, 'links gone');
+    expect(kernelSnapshot(d).sandboxes).toEqual([]);
+    expect(d.ns.sh('nft list ruleset')).not.toMatch(/10\.61\.0\.0|\. 910\d /);
   });
 
   it('SIGTERM stops the containers (no live-restore); they are stopped after the restart', async () => {

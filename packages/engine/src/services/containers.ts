@@ -61,6 +61,7 @@ export class ContainerService {
       }
       this.#records.set(record.id, record);
     }
+    await this.#sweepOrphans();
     await this.#o.volumes.retainRefs(this.#records.keys());
     for (const r of this.#records.values()) {
       await this.#o.dns.attach(r.sandboxId).catch((e: unknown) => this.#log(`dns attach ${r.id.slice(0, 12)}: ${String(e)}`));
@@ -76,6 +77,25 @@ export class ContainerService {
       this.#o.events.emit('container', 'die', r.id, { ...this.#attrs(r), exitCode: String(e.exitCode) });
       if (r.autoRemove) void this.#autoRemove(r.id);
     });
+  }
+
+  /**
+   * A create interrupted by a crash (before its record was stored) leaves a bundle and a sandbox
+   * nobody owns: both go, so nothing leaks and no address stays held.
+   */
+  async #sweepOrphans(): Promise<void> {
+    for (const st of this.#o.runtime.list()) {
+      if (this.#records.has(st.id)) continue;
+      this.#log(`container ${st.id.slice(0, 12)}: no record (interrupted create), removing its bundle`);
+      await this.#o.runtime.delete(st.id, { force: true }).catch((e: unknown) => this.#log(String(e)));
+    }
+    for (const sb of this.#o.controller.sandboxes()) {
+      const users = [sb.record.containerId, ...sb.record.sharers];
+      for (const user of users.filter((u) => !this.#records.has(u))) {
+        this.#log(`sandbox ${sb.id.slice(0, 12)}: container ${user.slice(0, 12)} has no record, releasing it`);
+        await this.#o.controller.deleteSandbox(sb.id, user).catch((e: unknown) => this.#log(String(e)));
+      }
+    }
   }
 
   readonly #outputHolds = new Map<string, Set<Promise<unknown>>>();
