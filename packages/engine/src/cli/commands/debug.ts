@@ -96,6 +96,7 @@ function registerTrace(debug: Command, ctx: Ctx): void {
         if (port !== undefined && !(Number.isInteger(port) && port > 0 && port < 65536)) throw new Error(`invalid --port "${flags.port}"`);
         const model = await d.loadModel(ctx.client());
         const r = await d.trace(model, d.whereOf(flags.netns), from, to, { ...(port ? { port } : {}), proto: flags.proto });
+        ctx.setExit(r.probe.ok ? 0 : 1);
         if (json(flags)) return printJson(r);
         process.stdout.write(`trace ${r.from} → ${r.to} (${r.target}${r.port ? ` ${r.proto}/${r.port}` : ', icmp'})\n\n`);
         const mark = { pass: 'PASS', drop: 'DROP', info: 'INFO' } as const;
@@ -107,7 +108,6 @@ function registerTrace(debug: Command, ctx: Ctx): void {
           process.stdout.write(`${table(['TABLE', 'CHAIN', '+PACKETS', 'RULE'], r.counters.map((c) => [c.table, c.chain, c.packets, c.rule]))}\n`);
         }
         if ((r.predicted === 'reachable') !== r.probe.ok) process.stdout.write('\nnote: the probe disagrees with the prediction (a service not listening, or state the model does not see)\n');
-        ctx.setExit(r.probe.ok ? 0 : 1);
       }),
     );
 }
@@ -144,10 +144,10 @@ function registerRest(debug: Command, ctx: Ctx): void {
       withKernel(async (d) => {
         const model = await d.loadModel(ctx.client());
         const r = await d.dnsQuery(ctx.client(), model, name, flags.from, { ...(flags.type ? { type: flags.type } : {}), ...(flags.server ? { server: flags.server } : {}) });
+        ctx.setExit(r.status === 'NOERROR' && r.answers.length > 0 ? 0 : 1);
         if (json(flags)) return printJson(r);
         process.stdout.write(`${r.container} asks ${r.server}: ${r.type} ${r.name} → ${r.status}\n`);
         for (const a of r.answers) process.stdout.write(`  ${a}\n`);
-        ctx.setExit(r.status === 'NOERROR' && r.answers.length > 0 ? 0 : 1);
       }),
     );
 
@@ -160,9 +160,9 @@ function registerRest(debug: Command, ctx: Ctx): void {
       withKernel(async (d) => {
         const model = await d.loadModel(ctx.client());
         const findings = await d.doctor(d.whereOf(flags.netns), model);
+        ctx.setExit(findings.some((f) => f.status === 'fail') ? 1 : 0);
         if (json(flags)) return printJson(findings);
         process.stdout.write(`${table(['CHECK', 'STATUS', 'DETAIL'], findings.map((f) => [f.check, f.status.toUpperCase(), f.detail]))}\n`);
-        ctx.setExit(findings.some((f) => f.status === 'fail') ? 1 : 0);
       }),
     );
 
