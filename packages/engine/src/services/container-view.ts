@@ -10,6 +10,8 @@ interface EndpointView {
 }
 
 function endpointsOf(controller: Controller, r: ContainerRecord): EndpointView[] {
+  // `container:<x>` mode: the stack is the other container's; Docker lists no networks here.
+  if (r.networkMode.startsWith('container:')) return [];
   let sandbox;
   try {
     sandbox = controller.sandbox(r.sandboxId);
