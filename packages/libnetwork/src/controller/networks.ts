@@ -45,13 +45,15 @@ export async function createNetwork(core: Core, opts: CreateNetworkOptions): Pro
   // for a network that never committed cannot outlive a crash.
   const firewall = applyFirewall(core);
   firewall.catch(() => undefined);
-  const durable = writeIntent(core.store, intent);
-  durable.catch(() => undefined);
   try {
-    await requestPools(core, record, plan);
-    await durable;
-    // The bridge and the firewall do not depend on each other.
-    await settleAll([driver.createNetwork(core.ctx, record), firewall]);
+    await writeIntent(core.store, intent);
+    // With every gateway planned, ipam's write, the bridge and the firewall are independent.
+    if (record.pools.every((p) => p.gateway !== '')) {
+      await settleAll([requestPools(core, record, plan), driver.createNetwork(core.ctx, record), firewall]);
+    } else {
+      await requestPools(core, record, plan);
+      await settleAll([driver.createNetwork(core.ctx, record), firewall]);
+    }
   } catch (error) {
     core.networks.delete(record.id);
     await firewall.catch(() => undefined);
