@@ -118,7 +118,9 @@ export async function buildContainer(deps: BuildDeps, id: string, name: string, 
     labels: { ...(imageCfg.Labels ?? {}), ...(body.Labels ?? {}) },
   };
   const undo: Array<() => unknown> = [];
+  const trace = phaseTrace(deps.log, id);
   try {
+    trace('validated');
     const sandbox = await deps.controller.createSandbox({
       containerId: id,
       containerName: name,
@@ -133,46 +135,73 @@ export async function buildContainer(deps: BuildDeps, id: string, name: string, 
     });
     record.sandboxId = sandbox.id;
     undo.unshift(() => deps.controller.deleteSandbox(sandbox.id, id));
-    if (primary !== undefined) {
-      const cfg = endpointsConfig[primary] ?? (mode.kind === 'network' ? endpointsConfig[mode.name] : undefined) ?? (mode.kind === 'default' ? endpointsConfig.default : undefined);
-      await connectEndpoint(deps, record, primary, requested(cfg, links), true, { bindings, exposed, publishAll: hc.PublishAllPorts ?? false });
-      for (const [net, extra] of Object.entries(endpointsConfig)) {
-        if (net === primary || record.endpoints[net] || (mode.kind === 'network' && net === mode.name) || net === 'default') continue;
-        const n = deps.controller.network(net).name;
-        if (!record.endpoints[n]) await connectEndpoint(deps, record, n, requested(extra), false, { exposed });
+    // Networking and the filesystem need nothing from each other once the sandbox exists (its
+    // resolver files are rewritten in place as endpoints come): both halves run side by side.
+    const networking = (async () => {
+      if (primary !== undefined) {
+        const cfg = endpointsConfig[primary] ?? (mode.kind === 'network' ? endpointsConfig[mode.name] : undefined) ?? (mode.kind === 'default' ? endpointsConfig.default : undefined);
+        await connectEndpoint(deps, record, primary, requested(cfg, links), true, { bindings, exposed, publishAll: hc.PublishAllPorts ?? false });
+        for (const [net, extra] of Object.entries(endpointsConfig)) {
+          if (net === primary || record.endpoints[net] || (mode.kind === 'network' && net === mode.name) || net === 'default') continue;
+          const n = deps.controller.network(net).name;
+          if (!record.endpoints[n]) await connectEndpoint(deps, record, n, requested(extra), false, { exposed });
+        }
       }
-    }
-    await deps.dns.attach(sandbox.id);
-    const prepared = await plan.prepare(deps.volumes, { imageRootfs: image.rootfsPath });
-    undo.unshift(() => prepared.release(), () => plan.unregister(deps.volumes, { removeAnonymous: true }));
-    record.mountPlan = plan.toJSON(); // register filled in volume sources and drivers
-    const files = sandbox.files;
-    const resolverMounts: OciMount[] = [
-      { destination: '/etc/resolv.conf', type: 'bind', source: files.resolvConf, options: ['rbind', 'rprivate'] },
-      { destination: '/etc/hostname', type: 'bind', source: files.hostname, options: ['rbind', 'rprivate'] },
-      { destination: '/etc/hosts', type: 'bind', source: files.hosts, options: ['rbind', 'rprivate'] },
-    ];
-    await deps.runtime.create({
-      id,
-      rootfs: image.rootfsPath,
-      process,
-      hostname,
-      ...(body.Domainname ? { domainname: body.Domainname } : {}),
-      network: mode.kind === 'host' ? 'host' : { path: sandbox.nsPath },
-      mounts: [...resolverMounts, ...prepared.toOciMounts()],
-      shmSize: plan.shmSize,
-      ...(hc.ReadonlyRootfs ? { readonlyRootfs: true } : {}),
-      ...(hc.CapAdd ? { capAdd: list(hc.CapAdd) } : {}),
-      ...(hc.CapDrop ? { capDrop: list(hc.CapDrop) } : {}),
-      ...(hc.Sysctls ? { sysctls: hc.Sysctls } : {}),
-      ...(body.StopSignal ?? imageCfg.StopSignal ? { stopSignal: (body.StopSignal ?? imageCfg.StopSignal)! } : {}),
-      annotations: { name },
-    });
+      trace('endpoints');
+      await deps.dns.attach(sandbox.id);
+      trace('dns');
+    })();
+    const filesystem = (async () => {
+      const prepared = await plan.prepare(deps.volumes, { imageRootfs: image.rootfsPath });
+      undo.unshift(() => prepared.release(), () => plan.unregister(deps.volumes, { removeAnonymous: true }));
+      record.mountPlan = plan.toJSON(); // register filled in volume sources and drivers
+      trace('mounts');
+      const files = sandbox.files;
+      const resolverMounts: OciMount[] = [
+        { destination: '/etc/resolv.conf', type: 'bind', source: files.resolvConf, options: ['rbind', 'rprivate'] },
+        { destination: '/etc/hostname', type: 'bind', source: files.hostname, options: ['rbind', 'rprivate'] },
+        { destination: '/etc/hosts', type: 'bind', source: files.hosts, options: ['rbind', 'rprivate'] },
+      ];
+      await deps.runtime.create({
+        id,
+        rootfs: image.rootfsPath,
+        process,
+        hostname,
+        ...(body.Domainname ? { domainname: body.Domainname } : {}),
+        network: mode.kind === 'host' ? 'host' : { path: sandbox.nsPath },
+        mounts: [...resolverMounts, ...prepared.toOciMounts()],
+        shmSize: plan.shmSize,
+        ...(hc.ReadonlyRootfs ? { readonlyRootfs: true } : {}),
+        ...(hc.CapAdd ? { capAdd: list(hc.CapAdd) } : {}),
+        ...(hc.CapDrop ? { capDrop: list(hc.CapDrop) } : {}),
+        ...(hc.Sysctls ? { sysctls: hc.Sysctls } : {}),
+        ...(body.StopSignal ?? imageCfg.StopSignal ? { stopSignal: (body.StopSignal ?? imageCfg.StopSignal)! } : {}),
+        annotations: { name },
+      });
+      undo.unshift(() => deps.runtime.delete(id, { force: true }));
+      return prepared;
+    })();
+    const [net, fs] = await Promise.allSettled([networking, filesystem]);
+    if (net.status === 'rejected') throw net.reason;
+    if (fs.status === 'rejected') throw fs.reason;
+    const prepared = fs.value;
+    trace('bundle');
     return { record, prepared };
   } catch (error) {
     await runAll(`undo create of ${id.slice(0, 12)}`, undo).catch((e: unknown) => deps.log(String(e)));
     throw error;
   }
+}
+
+/** With TSNET_API_TRACE set, logs the time of each create phase. */
+function phaseTrace(log: (m: string) => void, id: string): (phase: string) => void {
+  if (!process.env.TSNET_API_TRACE) return () => undefined;
+  let last = performance.now();
+  return (phase) => {
+    const now = performance.now();
+    log(`create ${id.slice(0, 12)}: ${phase} ${(now - last).toFixed(1)}ms`);
+    last = now;
+  };
 }
 
 function linkEnvFor(deps: BuildDeps, parentName: string, alias: string, target: ContainerRecord): string[] {
