@@ -68,6 +68,13 @@ async function benchTsnet(backend: BackendName): Promise<Record<string, number>>
   const w = await world(backend);
   const c = w.controller;
   try {
+    // Warm-up: the first operation of each kind loads and compiles code paths.
+    const warm = await c.createSandbox({ containerId: 'warm' });
+    await c.createNetwork({ name: 'warm' });
+    await warm.connect('warm', { portBindings: [{ proto: 'tcp', containerPort: 1, hostPort: 0 }] });
+    await warm.disconnect('warm');
+    await c.deleteNetwork('warm');
+    await c.settle();
     const create: number[] = [];
     for (let i = 0; i < N; i++) create.push(await time(() => c.createNetwork({ name: `bench${i}` })));
     const del: number[] = [];
@@ -165,24 +172,28 @@ const targets: Record<string, string> = {
 };
 
 const figures: BenchFigure[] = [];
+const results: Array<[BackendName, Record<string, number>]> = [];
+for (const backend of ['nftables', 'iptables'] as const) {
+  if (ONLY.has(backend)) results.push([backend, await benchTsnet(backend)]);
+}
+const joined = JOIN > 0 && ONLY.has('join') ? await benchJoin() : undefined;
+// Docker last, so its daemon's teardown (containerd, shims, namespace cleanup) does not run beside ours.
 const docker = !ONLY.has('docker') ? undefined : await benchDocker().catch((e: Error) => {
   console.error(`# docker not measured: ${e.message.split('\n')[0]}`);
   return undefined;
 });
-for (const backend of ['nftables', 'iptables'] as const) {
-  if (!ONLY.has(backend)) continue;
-  const r = await benchTsnet(backend);
+for (const [backend, r] of results) {
   const prefix = backend === 'nftables' ? 'libnetwork' : 'libnetwork.iptables';
   for (const [key, value] of Object.entries(r)) {
     const dockerValue = docker?.[key];
     figures.push({ name: `${prefix}.${key}`, value, unit: 'ms', ...(dockerValue !== undefined ? { docker: dockerValue } : {}), ...(targets[key] ? { target: targets[key] } : {}) });
   }
 }
-if (JOIN > 0 && ONLY.has('join')) {
-  const join1000 = await benchJoin();
-  figures.push({ name: `libnetwork.join_${JOIN}_sandboxes_s`, value: join1000.seconds, unit: 's' });
-  figures.push({ name: 'libnetwork.bridge_max_ports', value: join1000.maxPorts, unit: 'ports' });
-  console.error(`# port ${join1000.maxPorts + 1} on one bridge: ${join1000.error || 'accepted'}`);
+if (joined) {
+  figures.push({ name: `libnetwork.join_${JOIN}_sandboxes_s`, value: joined.seconds, unit: 's' });
+  figures.push({ name: 'libnetwork.bridge_max_ports', value: joined.maxPorts, unit: 'ports' });
+  console.error(`# port ${joined.maxPorts + 1} on one bridge: ${joined.error || 'accepted'}`);
 }
-if (!docker) console.error('# publish_1000_ports and join_1000_sandboxes have no Docker counterpart here (Docker publishes at container start, one docker-proxy per port).');
+console.error('# publish_1000_ports and join_1000_sandboxes have no Docker counterpart here (Docker publishes at container start, one docker-proxy per port).');
+if (!docker) console.error('# Docker not measured (dockerd not available): absolute figures only.');
 reportBench('libnetwork', figures);
