@@ -143,6 +143,12 @@ describe('Controller on the in-memory kernel', () => {
     await n.connect('none');
     expect(peerOf(w, n.nsPath)).toEqual([]);
     await expect(n.connect('bridge')).rejects.toMatchObject({ code: 'ERR_NONE_NETWORK_EXCLUSIVE' });
+    // destroyAll releases a shared sandbox for every user.
+    const shared = await w.controller.createSandbox({ containerId: 'o2' });
+    await w.controller.createSandbox({ containerId: 'g2', shareWith: 'o2' });
+    await w.controller.destroyAll();
+    expect(w.kernel.namedNetns()).toEqual([]);
+    expect(() => shared.record).toThrow(expect.objectContaining({ code: 'ERR_SANDBOX_GONE' }));
   });
 
   it('refuses deleting a network in use, naming the endpoints; prune removes unused ones', async () => {

@@ -1,5 +1,5 @@
 import { Subject, type Observable } from 'rxjs';
-import { unavailable } from '@tsnet/errors';
+import { runAll, unavailable } from '@tsnet/errors';
 import type { Store } from '@tsnet/store';
 import type { Driver, DriverContext } from '../drivers/types.js';
 import type { Firewall } from '../firewall/types.js';
@@ -217,15 +217,16 @@ export class Controller {
 
   /** Test and lab helper: removes every sandbox and user network, then the firewall rules. */
   async destroyAll(): Promise<void> {
-    for (const sb of this.sandboxes()) await this.deleteSandbox(sb.id).catch(() => undefined);
-    await this.#mutate(async () => {
-      for (const n of [...this.#core.networks.values()]) {
-        if (n.name === 'host' || n.name === 'none') continue;
-        await deleteNetwork(this.#core, n.id, { force: true });
-      }
-      if (this.config.iptables) await this.#core.firewall.teardown();
-      await this.#core.reaper.drain();
-    });
+    // Best effort: every step runs, and every failure is reported together at the end.
+    await runAll('destroying the network state', [
+      // A shared sandbox goes when its last user does: release it for each of them.
+      ...this.sandboxes().flatMap((sb) => [sb.record.containerId, ...sb.record.sharers].map((user) => () => this.deleteSandbox(sb.id, user))),
+      ...this.networks()
+        .filter((n) => n.name !== 'host' && n.name !== 'none')
+        .map((n) => () => this.#mutate(() => deleteNetwork(this.#core, n.id, { force: true }))),
+      () => (this.config.iptables ? this.#mutate(() => this.#core.firewall.teardown()) : undefined),
+      () => this.#core.reaper.drain(),
+    ]);
   }
 
   /** @internal Runs a mutation of the sandbox handle under the controller's queue. */
