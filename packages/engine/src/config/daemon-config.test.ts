@@ -28,6 +28,15 @@ describe('daemon.json', () => {
     });
   });
 
+  it('Docker keys tsnet does not implement are ignored with a warning; unknown keys still refused', () => {
+    const warnings: string[] = [];
+    const file = parseDaemonConfig(JSON.stringify({ 'log-driver': 'json-file', 'storage-driver': 'overlay2', ipv6: false, debug: true, hosts: ['unix:///x'], 'log-opts': { 'max-size': '10m' }, bip: '172.30.0.1/24', 'host-gateway-ip': '10.9.9.9' }), 'd.json', (m) => warnings.push(m));
+    expect(file).toEqual({ bip: '172.30.0.1/24', 'host-gateway-ip': '10.9.9.9' });
+    expect(warnings).toEqual(['d.json: ignoring Docker settings tsnet does not implement: log-driver, storage-driver, ipv6, debug, hosts, log-opts']);
+    expect(message('{"log-driver": "json-file", "bogus-key": 1}')).toMatch(/don't match any configuration option: bogus-key/);
+    expect(message('{"host-gateway-ip": "nope"}')).toMatch(/host-gateway-ip/);
+  });
+
   it('an empty file is no settings', () => {
     expect(parseDaemonConfig('')).toEqual({});
     expect(parseDaemonConfig('{}')).toEqual({});

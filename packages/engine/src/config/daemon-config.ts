@@ -5,8 +5,10 @@ import { ramInBytes } from '@tsnet/volumes';
 
 /**
  * daemon.json: the keys of Docker's daemon.json that concern networks and volumes, plus our own
- * `firewall-backend`. Like dockerd, an unknown key is an error that names it (a typo must not be
- * silently ignored), and every value is type-checked before anything starts.
+ * `firewall-backend`, are type-checked before anything starts. A key dockerd knows but tsnet does
+ * not implement (log-driver, storage-driver, debug, hosts...) is ignored with a warning, so a
+ * Docker daemon.json can be reused as it is; a key dockerd does not know either is an error that
+ * names it, as dockerd's is (a typo must not be silently ignored).
  */
 const pool = z.object({ base: z.string(), size: z.number().int().min(1).max(128) }).strict();
 
@@ -29,8 +31,27 @@ export const daemonConfigSchema = z
     'data-root': z.string().optional(),
     'default-shm-size': z.union([z.string(), z.number().int().nonnegative()]).optional(),
     'firewall-backend': z.enum(['nftables', 'iptables', 'none']).optional(),
+    /** `--add-host NAME:host-gateway` resolves to this address (default: the default bridge's gateway). */
+    'host-gateway-ip': z.string().regex(/^(\d{1,3}\.){3}\d{1,3}$|:/, 'an IP address').optional(),
   })
   .strict();
+
+/** Keys of dockerd's daemon.json (its config.Config) that tsnet accepts and ignores. */
+export const IGNORED_DOCKER_KEYS: ReadonlySet<string> = new Set([
+  'allow-direct-routing', 'allow-nondistributable-artifacts', 'api-cors-header', 'authorization-plugins', 'bip6',
+  'bridge-accept-fwmark', 'builder', 'cdi-spec-dirs', 'cgroup-parent', 'cluster-advertise', 'cluster-store',
+  'cluster-store-opts', 'containerd', 'containerd-namespace', 'containerd-plugins-namespace', 'cpu-rt-period',
+  'cpu-rt-runtime', 'cri-containerd', 'debug', 'default-cgroupns-mode', 'default-gateway', 'default-gateway-v6',
+  'default-ipc-mode', 'default-network-opts', 'default-runtime', 'default-ulimits', 'disable-legacy-registry',
+  'exec-opts', 'exec-root', 'experimental', 'features', 'fixed-cidr-v6', 'graph', 'group', 'host-gateway-ips',
+  'hosts', 'http-proxy', 'https-proxy', 'no-proxy', 'proxies', 'init', 'init-path', 'insecure-registries', 'ip',
+  'ip-forward-no-drop', 'ip6tables', 'ipv6', 'labels', 'log-driver', 'log-format', 'log-level', 'log-opts',
+  'max-concurrent-downloads', 'max-concurrent-uploads', 'max-download-attempts', 'metrics-addr', 'min-api-version',
+  'network-control-plane-mtu', 'network-diagnostic-port', 'no-new-privileges', 'node-generic-resources',
+  'oom-score-adjust', 'pidfile', 'raw-logs', 'registry-mirrors', 'runtimes', 'seccomp-profile', 'selinux-enabled',
+  'shutdown-timeout', 'storage-driver', 'storage-opts', 'swarm-default-advertise-addr', 'tls', 'tlscacert',
+  'tlscert', 'tlskey', 'tlsverify', 'userland-proxy-path', 'userns-remap',
+]);
 
 export type DaemonConfigFile = z.infer<typeof daemonConfigSchema>;
 
@@ -51,13 +72,23 @@ export const DEFAULTS = {
   configPath: '/etc/tsnet/daemon.json',
 } as const;
 
-/** Parses daemon.json text; an unknown key or a wrong type is ERR_DAEMON_CONFIG naming it. */
-export function parseDaemonConfig(text: string, source = 'daemon.json'): DaemonConfigFile {
+/**
+ * Parses daemon.json text; an unknown key or a wrong type is ERR_DAEMON_CONFIG naming it. Docker
+ * keys tsnet does not implement are dropped and reported through `warn`.
+ */
+export function parseDaemonConfig(text: string, source = 'daemon.json', warn: (m: string) => void = () => {}): DaemonConfigFile {
   let raw: unknown;
   try {
     raw = text.trim() === '' ? {} : JSON.parse(text);
   } catch (error) {
     throw invalid('ERR_DAEMON_CONFIG', `unable to configure the daemon with file ${source}: ${(error as Error).message}`, { cause: error });
+  }
+  if (raw !== null && typeof raw === 'object' && !Array.isArray(raw)) {
+    const ignored = Object.keys(raw).filter((k) => IGNORED_DOCKER_KEYS.has(k));
+    if (ignored.length) {
+      warn(`${source}: ignoring Docker settings tsnet does not implement: ${ignored.join(', ')}`);
+      raw = Object.fromEntries(Object.entries(raw).filter(([k]) => !IGNORED_DOCKER_KEYS.has(k)));
+    }
   }
   const result = daemonConfigSchema.safeParse(raw);
   if (!result.success) {
@@ -71,14 +102,14 @@ export function parseDaemonConfig(text: string, source = 'daemon.json'): DaemonC
 }
 
 /** Reads the file (a missing file = no settings, as dockerd with its default path). */
-export async function loadDaemonConfig(opts: { dataRoot?: string; host?: string; configPath?: string }): Promise<DaemonConfig> {
+export async function loadDaemonConfig(opts: { dataRoot?: string; host?: string; configPath?: string; log?: (m: string) => void }): Promise<DaemonConfig> {
   const configPath = opts.configPath ?? DEFAULTS.configPath;
   const text = await readFile(configPath, 'utf8').catch((error: NodeJS.ErrnoException) => {
     if (error.code === 'ENOENT' && opts.configPath === undefined) return '';
     if (error.code === 'ENOENT') throw invalid('ERR_DAEMON_CONFIG', `unable to configure the daemon: config file ${configPath} does not exist`);
     throw error;
   });
-  const file = parseDaemonConfig(text, configPath);
+  const file = parseDaemonConfig(text, configPath, opts.log ?? ((m) => process.stderr.write(`tsnetd: warning: ${m}\n`)));
   const shm = file['default-shm-size'];
   const defaultShmSize = shm === undefined ? 64 * 1024 * 1024 : typeof shm === 'number' ? shm : ramInBytes(shm);
   const host = opts.host ?? DEFAULTS.host;
