@@ -121,6 +121,12 @@ function filterRules(n: NormalizedNetwork, family: 4 | 6, subnets: string[], doc
     { ...f, chain: 'FORWARD', pos: 'tail', oif: { value: b }, established: true, verdict: { k: 'accept' } },
     { ...f, chain: 'FORWARD', pos: 'tail', oif: { value: b }, verdict: { k: 'jump', chain: 'TSNET' } },
   ];
+  // Anything else new entering the bridge from elsewhere is dropped: a machine that routes to the
+  // container subnet must not reach ports that were never published (F39). Docker 20.10 gets this
+  // from FORWARD policy DROP, Docker >= 28 from `! -i br -o br -j DROP` closing its DOCKER chain;
+  // ours is a base chain shared with other software, so the drop sits right after the jump into
+  // TSNET (same effect: TSNET's published accepts come first, replies were accepted above).
+  if (!docker) rules.push({ ...f, chain: 'FORWARD', pos: 'tail', iif: { value: b, neg: true }, oif: { value: b }, verdict: { k: 'drop' } });
   if (!n.internal) rules.push({ ...f, chain: 'FORWARD', pos: 'tail', iif: { value: b }, oif: { value: b, neg: true }, verdict: { k: 'accept' } });
   rules.push({ ...f, chain: 'FORWARD', pos: 'tail', iif: { value: b }, oif: { value: b }, verdict: { k: n.icc ? 'accept' : 'drop' } });
   if (n.internal) {

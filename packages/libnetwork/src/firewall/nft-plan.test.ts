@@ -33,7 +33,7 @@ describe('nft planning', () => {
     const extra = network('extra', 7);
     const { view } = applied({ ...sampleState, networks: [...sampleState.networks, extra] }, emptyView());
     const { script } = applied(sampleState, view);
-    expect(script.length).toBe(9); // 4 FORWARD, 2 isolation, 1 TSNET guard, 2 masquerades
+    expect(script.length).toBe(10); // 5 FORWARD (with the drop of new outside traffic), 2 isolation, 1 TSNET guard, 2 masquerades
     expect(script.every((c) => /^delete rule ip tsnet-\w+ \S+ handle \d+$/.test(c))).toBe(true);
   });
 
@@ -64,6 +64,17 @@ describe('nft planning', () => {
       'ct state established,related ct status dnat counter accept comment "tsnet"',
       'ct status dnat counter jump TSNET comment "tsnet"',
       'counter jump TSNET-ISOLATION-STAGE-1 comment "tsnet"',
+    ]);
+  });
+
+  it('upgrading a kernel without the drop of new outside traffic only appends that drop (F39)', () => {
+    const { view } = applied(sampleState, emptyView());
+    const old = view.rules.get('4/filter/FORWARD')!.filter((r) => !r.text.startsWith('iifname != '));
+    view.rules.set('4/filter/FORWARD', old);
+    const { script } = applied(sampleState, view);
+    expect(script.filter((c) => c.includes(' FORWARD'))).toEqual([
+      'add rule ip tsnet-filter FORWARD iifname != "br-web" oifname "br-web" counter drop comment "tsnet net=web"',
+      'add rule ip tsnet-filter FORWARD iifname != "br-db" oifname "br-db" counter drop comment "tsnet net=db"',
     ]);
   });
 

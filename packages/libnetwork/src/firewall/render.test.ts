@@ -73,6 +73,40 @@ describe('iptables rendering', () => {
     expect(iptablesSaveText(renderIptables(sampleState), 4)).toContain('-A TSNET -i br-db -m comment --comment "tsnet net=db" -j RETURN');
     expect(renderDockerIptables(sampleState).v4).not.toContain('--ctstate DNAT');
   });
+  it('drops new traffic entering a bridge from elsewhere unless published, in Docker 28 order (F39, both backends)', () => {
+    const forward = iptablesSaveText(renderIptables(sampleState), 4).split('\n').filter((l) => l.startsWith('-A FORWARD') && l.includes('br-web'));
+    expect(forward).toEqual([
+      '-A FORWARD -o br-web -m conntrack --ctstate RELATED,ESTABLISHED -m comment --comment "tsnet net=web" -j ACCEPT',
+      '-A FORWARD -o br-web -m comment --comment "tsnet net=web" -j TSNET',
+      '-A FORWARD ! -i br-web -o br-web -m comment --comment "tsnet net=web" -j DROP',
+      '-A FORWARD -i br-web ! -o br-web -m comment --comment "tsnet net=web" -j ACCEPT',
+      '-A FORWARD -i br-web -o br-web -m comment --comment "tsnet net=web" -j ACCEPT',
+    ]);
+    const nft = renderNft(sampleState).rules.filter((r) => r.family === 6 && r.chain === 'FORWARD' && r.pos === 'tail').map((r) => r.text);
+    expect(nft).toEqual([
+      'oifname "br-web" ct state established,related counter accept comment "tsnet net=web"',
+      'oifname "br-web" counter jump TSNET comment "tsnet net=web"',
+      'iifname != "br-web" oifname "br-web" counter drop comment "tsnet net=web"',
+      'iifname "br-web" oifname != "br-web" counter accept comment "tsnet net=web"',
+      'iifname "br-web" oifname "br-web" counter accept comment "tsnet net=web"',
+    ]);
+    // An internal network: dropped too, and no way out at all.
+    const db = iptablesSaveText(renderIptables(sampleState), 4).split('\n').filter((l) => l.startsWith('-A FORWARD') && l.includes('br-db'));
+    expect(db.map((l) => l.replace(/ -m comment --comment "[^"]*"/, ''))).toEqual([
+      '-A FORWARD -o br-db -m conntrack --ctstate RELATED,ESTABLISHED -j ACCEPT',
+      '-A FORWARD -o br-db -j TSNET',
+      '-A FORWARD ! -i br-db -o br-db -j DROP',
+      '-A FORWARD -i br-db -o br-db -j DROP',
+    ]);
+  });
+  it('publishes nothing for a container on an --internal network (F51: Docker programs no port mapping there)', () => {
+    const db = sampleState.networks[1]!;
+    const withInternal = { ...sampleState, portMappings: [...sampleState.portMappings, mapping(db, '10.2.0.2', 8900, 80)] };
+    expect(iptablesSaveText(renderIptables(withInternal), 4)).toBe(iptablesSaveText(renderIptables(sampleState), 4));
+    expect(nftScript(renderNft(withInternal))).toBe(nftScript(renderNft(sampleState)));
+    // Still validated: a bad mapping on an internal network is refused, not silently dropped.
+    expect(() => renderNft({ ...sampleState, portMappings: [mapping(db, '10.2.0.2', 0, 80)] })).toThrow(expect.objectContaining({ code: 'ERR_FIREWALL_INVALID_STATE' }));
+  });
   it('icc=false drops bridge-internal traffic; internal drops everything leaving', () => {
     const text = iptablesSaveText(renderIptables(sampleState), 4);
     expect(text).toContain('-A FORWARD -i br-db -o br-db -m comment --comment "tsnet net=db" -j DROP');

@@ -46,9 +46,12 @@ for (const backend of ['nftables', 'iptables'] as const) {
       const c1 = t.containers.get('c1')!.ns;
       await serve(t, c1, 'c1', 80);
       await serve(t, c1, 'c1', 53, 'udp');
+      await serve(t, c1, 'c1', 81); // never published
       await serve(t, t.containers.get('c3')!.ns, 'c3', 80);
       await serve(t, t.containers.get('c4')!.ns, 'c4', 80);
       await serve(t, t.outside, 'outside', 80);
+      // A machine of the host's LAN that routes the container subnets through the host (F39).
+      t.outside.sh(`ip route add 10.0.0.0/8 via ${HOST_IP}`);
     });
     afterAll(async () => {
       await firewall?.teardown().catch(() => undefined);
@@ -59,6 +62,8 @@ for (const backend of ['nftables', 'iptables'] as const) {
     it('before any rule: no DNAT, and bridges reach each other', () => {
       expect(tcpGet(t.outside, HOST_IP, 8080)).toBe('');
       expect(pings(t.containers.get('c1')!.ns, '10.2.0.2')).toBe(true);
+      // Without rules, routing alone reaches any container port: what the drop below must stop.
+      expect(tcpGet(t.outside, '10.1.0.2', 81)).toBe(`c1 from ${OUTSIDE_IP}`);
     });
 
     it('publishes 8080 to c1 from outside, from 127.0.0.1 and by hairpin', async () => {
@@ -77,6 +82,19 @@ for (const backend of ['nftables', 'iptables'] as const) {
     it('publishes 127.0.0.1:5353/udp to c1 only on loopback', () => {
       expect(udpGet(t.host, '127.0.0.1', 5353)).toBe('c1 from 10.1.0.1 ping');
       expect(udpGet(t.outside, HOST_IP, 5353)).toBe('');
+    });
+
+    it('drops new connections routed from outside to container ports that were never published (F39)', () => {
+      // Docker accepts a published container port addressed directly, and nothing else.
+      expect(tcpGet(t.outside, '10.1.0.2', 80)).toBe(`c1 from ${OUTSIDE_IP}`);
+      expect(tcpGet(t.outside, '10.1.0.2', 81)).toBe('');
+      expect(tcpConnect(t.outside, '10.1.0.2', 81)).toBe('timeout'); // dropped, not refused by c1
+      expect(tcpGet(t.outside, '10.1.0.3', 80)).toBe(''); // c2: nothing published
+      expect(pings(t.outside, '10.1.0.2')).toBe(false);
+      expect(tcpGet(t.outside, '10.2.0.2', 80)).toBe(''); // icc=false network
+      expect(pings(t.outside, '10.3.0.2')).toBe(false); // internal network
+      // The published port itself, through the host address, still works from outside.
+      expect(tcpGet(t.outside, HOST_IP, 8080)).toBe(`c1 from ${OUTSIDE_IP}`);
     });
 
     it('masquerades containers going out', () => {
@@ -130,6 +148,8 @@ for (const backend of ['nftables', 'iptables'] as const) {
       await reserver.release(held);
       await fw().teardown();
       expect(pings(t.containers.get('c1')!.ns, '10.2.0.2')).toBe(true);
+      // Without rules, routing alone reaches any container port: what the drop below must stop.
+      expect(tcpGet(t.outside, '10.1.0.2', 81)).toBe(`c1 from ${OUTSIDE_IP}`);
     });
   });
 }

@@ -34,6 +34,8 @@ for (const backend of ['nftables', 'iptables'] as const) {
       await container6(t, 'c7', 'br-sev', 'fd00:7::2', 'fd00:7::1');
       const c = t.containers.get('c6')!.ns;
       await serve(t, c, 'c6', 80, 'tcp', '::');
+      await serve(t, c, 'c6', 81, 'tcp', '::'); // never published
+      t.outside.sh('ip -6 route add fd00::/16 via 2001:db8::1');
       // IPv6 neighbours need a moment on fresh links: wait until every path answers.
       const ready = () => pings(t.host, 'fd00:6::2') && pings(t.host, 'fd00:7::2') && pings(t.host, '2001:db8::2');
       for (let i = 0; i < 30 && !ready(); i++) await new Promise((r) => setTimeout(r, 100));
@@ -48,9 +50,17 @@ for (const backend of ['nftables', 'iptables'] as const) {
 
     it('DNATs [host]:8080 to the container and masquerades it going out', async () => {
       expect(tcpGet(t.outside, '2001:db8::1', 8080)).toBe('');
+      expect(tcpGet(t.outside, 'fd00:6::2', 81)).toBe('c6 from 2001:db8::2'); // routed, before any rule
       await fw.apply(state);
       expect(tcpGet(t.outside, '2001:db8::1', 8080)).toBe('c6 from 2001:db8::2');
       expect(tcpGet(t.containers.get('c6')!.ns, '2001:db8::2', 80)).toBe('outside from 2001:db8::1');
+    });
+
+    it('drops new connections routed from outside to unpublished container ports (F39)', () => {
+      expect(tcpGet(t.outside, 'fd00:6::2', 80)).toBe('c6 from 2001:db8::2'); // published container port
+      expect(tcpGet(t.outside, 'fd00:6::2', 81)).toBe('');
+      expect(pings(t.outside, 'fd00:6::2')).toBe(false);
+      expect(pings(t.outside, 'fd00:7::2')).toBe(false);
     });
 
     it('lets another bridge reach the published port through a host address, never the container directly', () => {

@@ -132,6 +132,8 @@ function normalizeMapping(m: PortMapping, byId: Map<string, NormalizedNetwork>):
 export function normalizeState(state: FirewallState): NormalizedState {
   const networks = state.networks.map(normalizeNetwork);
   const byId = new Map(networks.map((n) => [n.id, n]));
-  const portMappings = state.portMappings.map((m) => normalizeMapping(m, byId));
+  // Checked, then left out for an --internal network: Docker never programs external connectivity
+  // (port mappings) for one (libnetwork sbJoin: ProgramExternalConnectivity only `if !n.internal`).
+  const portMappings = state.portMappings.map((m) => normalizeMapping(m, byId)).filter((m) => !byId.get(m.networkId)?.internal);
   return { networks, portMappings, userlandProxy: state.userlandProxy ?? false };
 }
