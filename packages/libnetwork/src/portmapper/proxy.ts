@@ -18,6 +18,8 @@ export interface ProxySpec {
   fd: number;
   containerIp: string;
   containerPort: number;
+  /** Family of the host socket (default: the container's): a `[::]` socket may serve an IPv4 container. */
+  hostFamily?: 4 | 6;
   /** Namespace the proxy runs in (the reserver's host namespace). */
   nsPath?: string;
   /** UDP idle timeout (ms). */
@@ -32,7 +34,7 @@ export interface UserlandProxy {
 /** The relay, run by `node -e` in the child; fd 3 is the host socket. */
 const RELAY = String.raw`
 const net = require('net'), dgram = require('dgram');
-const [proto, ip, port, idle] = process.argv.slice(1);
+const [proto, ip, port, idle, hostFamily] = process.argv.slice(1);
 const ready = () => process.send ? process.send('ready') : console.log('ready');
 if (proto === 'tcp') {
   net.createServer({ allowHalfOpen: true }, (client) => {
@@ -42,8 +44,9 @@ if (proto === 'tcp') {
     client.on('error', end); up.on('error', end);
   }).listen({ fd: 3 }, ready);
 } else {
+  // The host socket and the container may differ in family ([::]:port relayed to an IPv4 container).
   const type = ip.includes(':') ? 'udp6' : 'udp4';
-  const front = dgram.createSocket(type), flows = new Map();
+  const front = dgram.createSocket(hostFamily === '6' ? 'udp6' : 'udp4'), flows = new Map();
   front.on('message', (msg, from) => {
     const key = from.address + '|' + from.port;
     let f = flows.get(key);
@@ -67,7 +70,8 @@ export async function startUserlandProxy(spec: ProxySpec): Promise<UserlandProxy
   if (!isIP(spec.containerIp) || !Number.isInteger(spec.containerPort) || spec.containerPort < 1 || spec.containerPort > 65535) {
     throw invalid('ERR_INVALID_PROXY', `invalid proxy target ${spec.containerIp}:${spec.containerPort}`);
   }
-  const args = ['-e', RELAY, spec.proto, spec.containerIp, String(spec.containerPort), String(spec.udpIdleMs ?? 90_000)];
+  const hostFamily = spec.hostFamily ?? (isIP(spec.containerIp) === 6 ? 6 : 4);
+  const args = ['-e', RELAY, spec.proto, spec.containerIp, String(spec.containerPort), String(spec.udpIdleMs ?? 90_000), String(hostFamily)];
   const child: ChildProcess = spawnInNetns(spec.nsPath, process.execPath, args, { stdio: ['ignore', 'ignore', 'inherit', spec.fd, 'ipc'] });
   await new Promise<void>((resolve, reject) => {
     child.once('message', () => resolve());

@@ -37,6 +37,32 @@ describe('PortReserver', () => {
     expect(r.reserve({ proto: 'tcp', hostIp: '127.0.0.1', hostPort: 8080, holder: holder('web2') }).hostPort).toBe(8080);
   });
 
+  it('dualStack: holds "every address" with one [::] socket, on both families, falling back to 0.0.0.0 (F43)', async () => {
+    const k = fakeKernel();
+    const r = new PortReserver({ openSocket: k.opener, closeFd: k.close, dualStack: true });
+    const a = r.reserve({ proto: 'tcp', hostIp: '', hostPort: 8080, holder: holder('web1') });
+    expect(k.specs).toEqual([{ type: 'tcp', address: '::', port: 8080, listen: false }]);
+    expect(a).toMatchObject({ family: 4, dualStack: true, fd: 100 });
+    // Its IPv6 side is ours too: another container is refused by name, the same one needs no second socket.
+    expect(() => r.reserve({ proto: 'tcp', hostIp: '::1', hostPort: 8080, holder: holder('web2') })).toThrow(
+      expect.objectContaining({ code: 'ERR_PORT_IN_USE', message: expect.stringContaining('allocated to container web1') }),
+    );
+    expect(r.reserve({ proto: 'tcp', hostIp: '', hostPort: 8080, family: 6, holder: holder('web1') }).fd).toBeUndefined();
+    // A specific address is not "every address": bound as asked.
+    r.reserve({ proto: 'udp', hostIp: '127.0.0.1', hostPort: 53, holder: holder('web1') });
+    expect(k.specs.at(-1)).toMatchObject({ address: '127.0.0.1' });
+    await r.release(a);
+    expect(r.holderOf('tcp', '::1', 8080, 6)?.holder.container).toBe('web1'); // web1's own [::] record, still held
+    // No IPv6 in the namespace: the usual IPv4 socket.
+    const noV6: SocketOpener = (ns, spec) => {
+      if (spec.address === '::') throw Object.assign(new Error('socket: address family not supported'), { code: 'EAFNOSUPPORT' });
+      return k.opener(ns, spec);
+    };
+    const b = new PortReserver({ openSocket: noV6, closeFd: k.close, dualStack: true }).reserve({ proto: 'tcp', hostIp: '', hostPort: 9090, holder: holder('x') });
+    expect(b.dualStack).toBeUndefined();
+    expect(k.specs.at(-1)).toMatchObject({ address: '0.0.0.0', port: 9090 });
+  });
+
   it('asks for a bound, non-listening TCP socket (a stray connection is refused, not queued)', () => {
     const k = fakeKernel();
     const r = new PortReserver({ openSocket: k.opener, closeFd: k.close });

@@ -44,6 +44,8 @@ export interface Reservation {
   fd: number | undefined;
   /** Set by startProxy: the userland proxy process serving fd (stopped on release). */
   proxy?: UserlandProxy;
+  /** hostIp '' of family 4 held by one dual-stack `[::]` socket: the port is held on both families. */
+  dualStack?: boolean;
 }
 
 export interface SocketOpener {
@@ -57,6 +59,14 @@ export interface PortReserverOptions {
   openSocket?: SocketOpener;
   closeFd?: (fd: number) => void;
   portRange?: () => [number, number];
+  /**
+   * Hold a port published on every address ('') with one dual-stack `[::]` socket, on IPv4 and
+   * IPv6 at once, as docker-proxy does (Go listens on `[::]` for ":port"). Meant for
+   * `userland-proxy` on: the proxy then also serves `[::1]` and the host's IPv6 addresses for an
+   * IPv4-only container (libnetwork c3fabc68). Without the proxy nothing can carry IPv6 to an
+   * IPv4 container (no cross-family NAT), so the default keeps the IPv4-only socket.
+   */
+  dualStack?: boolean;
 }
 
 const keyOf = (family: 4 | 6, proto: string, ip: string, port: number) => `${family}/${proto}/${ip}/${port}`;
@@ -72,6 +82,7 @@ export class PortReserver {
   readonly #open: SocketOpener;
   readonly #close: (fd: number) => void;
   readonly #range: () => [number, number];
+  readonly #dualStack: boolean;
   readonly #held = new Map<string, Reservation>();
   /** The same reservations by (family, proto, port), every address: holderOf is asked once per port reserved. */
   readonly #byPort = new Map<string, Reservation[]>();
@@ -84,6 +95,7 @@ export class PortReserver {
     this.#open = options.openSocket ?? openSocketInNetns;
     this.#close = options.closeFd ?? closeSync;
     this.#range = options.portRange ?? (() => localPortRange(this.#inside ? undefined : this.#nsPath));
+    this.#dualStack = options.dualStack ?? false;
   }
 
   /** Everything held now. */
@@ -149,12 +161,20 @@ export class PortReserver {
   #take(req: ReserveRequest, family: 4 | 6, port: number): Reservation {
     const shown = `${req.hostIp === '' ? (family === 6 ? '[::]' : '0.0.0.0') : family === 6 ? `[${req.hostIp}]` : req.hostIp}:${port}/${req.proto}`;
     const mine = this.holderOf(req.proto, req.hostIp, port, family);
+    // Our own dual-stack socket already holds [::]:port for this container.
+    if (mine?.dualStack && family === 6 && req.hostIp === '' && mine.holder.container === req.holder.container) {
+      return this.#record(req, family, port, undefined);
+    }
     if (mine) {
       throw conflict('ERR_PORT_IN_USE', `Bind for ${shown} failed: port is already allocated to ${describeHolder(mine.holder)}`, {
         details: { port, proto: req.proto, hostIp: req.hostIp, holder: mine.holder },
       });
     }
     let fd: number | undefined;
+    if (req.proto !== 'sctp' && this.#dualStack && req.hostIp === '' && family === 4) {
+      fd = this.#openDual(req.proto, port);
+      if (fd !== undefined) return this.#record(req, family, port, fd, true);
+    }
     if (req.proto !== 'sctp') {
       const address = req.hostIp !== '' ? req.hostIp : family === 6 ? '::' : '0.0.0.0';
       try {
@@ -174,11 +194,26 @@ export class PortReserver {
     return this.#record(req, family, port, fd);
   }
 
-  #record(req: ReserveRequest, family: 4 | 6, port: number, fd: number | undefined): Reservation {
+  /**
+   * `[::]:port` (the addon leaves IPV6_V6ONLY off, so it is dual-stack); undefined when the
+   * namespace cannot (no IPv6, or the IPv6 side is taken): the caller then binds 0.0.0.0 as usual.
+   */
+  #openDual(proto: 'tcp' | 'udp', port: number): number | undefined {
+    try {
+      return this.#open(this.#inside ? undefined : this.#nsPath, { type: proto, address: '::', port, listen: false }).fd;
+    } catch {
+      return undefined;
+    }
+  }
+
+  #record(req: ReserveRequest, family: 4 | 6, port: number, fd: number | undefined, dualStack = false): Reservation {
     const r: Reservation = { family, proto: req.proto, hostIp: req.hostIp, hostPort: port, holder: req.holder, fd };
+    if (dualStack) r.dualStack = true;
     this.#held.set(keyOf(family, req.proto, req.hostIp, port), r);
-    const pk = portKey(family, req.proto, port);
-    this.#byPort.set(pk, [...(this.#byPort.get(pk) ?? []), r]);
+    for (const f of dualStack ? [family, 6 as const] : [family]) {
+      const pk = portKey(f, req.proto, port);
+      this.#byPort.set(pk, [...(this.#byPort.get(pk) ?? []), r]);
+    }
     return r;
   }
 
@@ -188,7 +223,7 @@ export class PortReserver {
    */
   async startProxy(r: Reservation, target: { containerIp: string; containerPort: number }): Promise<void> {
     if (r.fd === undefined || r.proto === 'sctp' || r.proxy) return;
-    const spec = { proto: r.proto, fd: r.fd, ...target };
+    const spec = { proto: r.proto, fd: r.fd, hostFamily: r.dualStack ? (6 as const) : r.family, ...target };
     r.proxy = await startUserlandProxy(this.#nsPath === undefined ? spec : { ...spec, nsPath: this.#nsPath });
   }
 
@@ -199,10 +234,12 @@ export class PortReserver {
     const held = this.#held.get(key);
     if (!held) return;
     this.#held.delete(key);
-    const pk = portKey(fam, held.proto, held.hostPort);
-    const rest = (this.#byPort.get(pk) ?? []).filter((x) => x !== held);
-    if (rest.length > 0) this.#byPort.set(pk, rest);
-    else this.#byPort.delete(pk);
+    for (const f of held.dualStack ? [fam, 6 as const] : [fam]) {
+      const pk = portKey(f, held.proto, held.hostPort);
+      const rest = (this.#byPort.get(pk) ?? []).filter((x) => x !== held);
+      if (rest.length > 0) this.#byPort.set(pk, rest);
+      else this.#byPort.delete(pk);
+    }
     // The proxy serves a duplicate of our socket: stop it, then close ours, and the port is free.
     if (held.proxy) await held.proxy.close();
     if (held.fd !== undefined) this.#close(held.fd);
