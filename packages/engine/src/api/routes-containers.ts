@@ -1,6 +1,7 @@
-import { conflict, invalid } from '@tsnet/errors';
+import { conflict, invalid, isTsnetError } from '@tsnet/errors';
 import { encodeFrame, type ContainerState } from '../runtime/index.js';
-import type { ContainerRecord } from '../services/container-types.js';
+import { checkNetworkModeConflicts, createWarnings, parseLink, substituteHostGateway } from '../services/container-create.js';
+import type { ContainerRecord, HostConfigBody } from '../services/container-types.js';
 import { inspectContainer, summarizeContainer } from '../services/container-view.js';
 import type { ApiServices, Route } from './context.js';
 import { API_VERSION, boolParam, hijack, intParam, parseFilters, readJson, readObject, sendEmpty, sendJson, type Ctx } from './http.js';
@@ -132,6 +133,50 @@ async function execStart(c: Ctx, s: ApiServices): Promise<void> {
   out.end();
 }
 
+/**
+ * What dockerd checks or rewrites in a create body before the container exists: network-mode
+ * conflicts (400 with its messages) and `host-gateway` in ExtraHosts (the daemon's
+ * `host-gateway-ip`, else the default bridge's gateway, as dockerd).
+ */
+function prepareCreate(s: ApiServices, body: unknown): HostConfigBody | undefined {
+  if (body === null || typeof body !== 'object' || Array.isArray(body)) return undefined;
+  const b = body as Record<string, unknown> & { HostConfig?: HostConfigBody | null };
+  if (!b.HostConfig || typeof b.HostConfig !== 'object') return undefined;
+  checkNetworkModeConflicts(b as Parameters<typeof checkNetworkModeConflicts>[0]);
+  const hosts = b.HostConfig.ExtraHosts;
+  if (Array.isArray(hosts) && hosts.some((h) => typeof h === 'string' && h.endsWith(':host-gateway'))) {
+    b.HostConfig.ExtraHosts = substituteHostGateway(hosts, s.config.file['host-gateway-ip'] ?? defaultGateway(s));
+  }
+  return b.HostConfig;
+}
+
+function defaultGateway(s: ApiServices): string | undefined {
+  try {
+    return s.controller.network('bridge').pools.find((p) => p.family === 4)?.gateway?.split('/')[0];
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * The docker CLI takes any 404 from create for a missing image and tries to pull it, hiding the
+ * real cause: a missing network, `container:` target, `--volumes-from` or `--link` target is a
+ * 400 naming it (dockerd answers those with 400 too, or accepts them and fails at start).
+ */
+function referenceError(error: unknown, hc: HostConfigBody | undefined): unknown {
+  if (!isTsnetError(error) || error.kind !== 'not-found' || error.code === 'ERR_IMAGE_NOT_FOUND') return error;
+  const ref = typeof error.details.ref === 'string' ? error.details.ref : undefined;
+  const isLink = ref !== undefined && (hc?.Links ?? []).some((l) => {
+    try {
+      return parseLink(l).container === ref.replace(/^\//, '');
+    } catch {
+      return false;
+    }
+  });
+  const message = isLink ? `could not get container for ${ref}: ${error.message}` : error.code === 'ERR_NETWORK_NOT_FOUND' && ref ? `network ${ref} not found` : error.message;
+  return invalid(error.code, message, { cause: error, details: error.details });
+}
+
 export const containerRoutes: Route[] = [
   { method: 'GET', path: '/containers/json', handler: async (c, s) => sendJson(c, 200, listContainers(s, c)) },
   {
@@ -139,7 +184,12 @@ export const containerRoutes: Route[] = [
     path: '/containers/create',
     handler: async (c, s) => {
       const name = c.query.get('name') ?? undefined;
-      sendJson(c, 201, await s.containers.create(name, await readJson(c)));
+      const body = await readJson(c);
+      const hc = prepareCreate(s, body);
+      const created = await s.containers.create(name, body).catch((error: unknown) => {
+        throw referenceError(error, hc);
+      });
+      sendJson(c, 201, { ...created, Warnings: [...created.Warnings, ...createWarnings(hc)] });
     },
   },
   {

@@ -4,7 +4,7 @@ import { linkEnvironment, type Controller } from '@tsnet/libnetwork';
 import { parseVolumesFrom, planMounts, type ApiMount, type MountPlan, type PreparedMounts, type VolumeService } from '@tsnet/volumes';
 import { containerProcess, type ImageRecord, type ImageStore } from '../images/index.js';
 import type { OciMount, Runtime } from '../runtime/index.js';
-import { argv, exposedPorts, list, parseLink, parseNetworkMode, portRequests, type NetworkModeKind } from './container-create.js';
+import { argv, exposedPorts, list, mergeEnv, parseLink, parseNetworkMode, portRequests, type NetworkModeKind } from './container-create.js';
 import type { ContainerRecord, CreateBody, RequestedEndpoint } from './container-types.js';
 import type { DnsGlue } from './dns.js';
 import { connectEndpoint } from './network-join.js';
@@ -108,7 +108,7 @@ export async function buildContainer(deps: BuildDeps, id: string, name: string, 
     imageId: image.id,
     path: process.args[0]!,
     args: process.args.slice(1),
-    config: dockerConfig(body, imageCfg, process.env, hostname, exposed.map((p) => `${p.port}/${p.proto}`)),
+    config: dockerConfig(body, imageCfg, mergeEnv(imageCfg.Env, body.Env), hostname, exposed.map((p) => `${p.port}/${p.proto}`)),
     hostConfig: { ...hc, NetworkMode: mode.kind === 'default' ? 'bridge' : hc.NetworkMode },
     networkMode: shared ? `container:${shared.id}` : mode.kind === 'default' ? 'bridge' : hc.NetworkMode!,
     sandboxId: '',

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { isTsnetError } from '@tsnet/errors';
-import { exposedPorts, parseContainerName, parseLink, parseNetworkMode, parsePortKey, portRequests } from './container-create.js';
+import { checkNetworkModeConflicts, createWarnings, exposedPorts, mergeEnv, normaliseLinks, parseContainerName, parseLink, parseNetworkMode, parsePortKey, portRequests, substituteHostGateway } from './container-create.js';
 
 const code = (fn: () => unknown): string | undefined => {
   try {
@@ -57,5 +57,36 @@ describe('container create parsing (Docker rules)', () => {
     expect(parseNetworkMode('container:web')).toEqual({ kind: 'container', ref: 'web' });
     expect(parseNetworkMode('mynet')).toEqual({ kind: 'network', name: 'mynet' });
     expect(code(() => parseNetworkMode('container:'))).toBe('ERR_NETWORK_MODE');
+  });
+});
+
+describe('create checks dockerd makes before anything exists', () => {
+  it('host-gateway becomes the gateway address; other entries are kept', () => {
+    expect(substituteHostGateway(['host.docker.internal:host-gateway', 'a:1.2.3.4', 'b:::1'], '172.17.0.1')).toEqual(['host.docker.internal:172.17.0.1', 'a:1.2.3.4', 'b:::1']);
+    expect(() => substituteHostGateway(['x:host-gateway'], undefined)).toThrow(/host-gateway/);
+  });
+
+  it.each([
+    [{ Hostname: 'foo', HostConfig: { NetworkMode: 'container:a1' } }, 'conflicting options: hostname and the network mode'],
+    [{ HostConfig: { NetworkMode: 'container:a1', Dns: ['1.1.1.1'] } }, 'conflicting options: dns and the network mode'],
+    [{ HostConfig: { NetworkMode: 'container:a1', ExtraHosts: ['x:1.2.3.4'] } }, 'conflicting options: custom host-to-IP mapping and the network mode'],
+    [{ HostConfig: { NetworkMode: 'container:a1', PortBindings: { '80/tcp': [{ HostPort: '80' }] } }, ExposedPorts: { '80/tcp': {} } }, 'conflicting options: port publishing and the container type network mode'],
+    [{ HostConfig: { NetworkMode: 'container:a1' }, ExposedPorts: { '80/tcp': {} } }, 'conflicting options: port exposing and the container type network mode'],
+    [{ MacAddress: '02:42:ac:11:00:09', HostConfig: { NetworkMode: 'host' } }, 'conflicting options: mac-address and the network mode'],
+  ])('%j is refused', (body, message) => {
+    expect(() => checkNetworkModeConflicts(body)).toThrow(message);
+  });
+
+  it('the same options are fine on a network of its own; host mode warns that ports are discarded', () => {
+    expect(() => checkNetworkModeConflicts({ Hostname: 'foo', HostConfig: { NetworkMode: 'n1', Dns: ['1.1.1.1'], ExtraHosts: ['x:1.2.3.4'], PortBindings: { '80/tcp': [] } } })).not.toThrow();
+    expect(createWarnings({ NetworkMode: 'host', PortBindings: { '80/tcp': [{ HostPort: '80' }] } })).toEqual(['Published ports are discarded when using host network mode']);
+    expect(createWarnings({ NetworkMode: 'n1', PortBindings: { '80/tcp': [{ HostPort: '80' }] } })).toEqual([]);
+  });
+
+  it('Config.Env is image env overridden by the request; links are shown as dockerd does', () => {
+    expect(mergeEnv(['PATH=/bin', 'A=1'], ['A=2', 'B=3'])).toEqual(['PATH=/bin', 'A=2', 'B=3']);
+    expect(mergeEnv(null, undefined)).toEqual([]);
+    expect(normaliseLinks(['b1:web', '/db'], 'b2')).toEqual(['/b1:/b2/web', '/db:/b2/db']);
+    expect(normaliseLinks(null, 'b2')).toBeNull();
   });
 });

@@ -94,3 +94,67 @@ export const list = (v: readonly string[] | null | undefined): string[] => (v ? 
 /** Cmd/Entrypoint may be a string in old clients: Docker splits nothing, it wraps it. */
 export const argv = (v: string | readonly string[] | null | undefined): string[] | null =>
   v === null || v === undefined ? null : typeof v === 'string' ? [v] : [...v];
+
+/** Docker's `--add-host NAME:host-gateway` value, replaced by the host's address at create. */
+export const HOST_GATEWAY = 'host-gateway';
+
+/** `name:host-gateway` entries of ExtraHosts get `gatewayIp` (an error without one, as dockerd). */
+export function substituteHostGateway(hosts: readonly string[], gatewayIp: string | undefined): string[] {
+  return hosts.map((h) => {
+    const colon = h.indexOf(':');
+    if (colon < 0 || h.slice(colon + 1) !== HOST_GATEWAY) return h;
+    if (!gatewayIp) throw invalid('ERR_INVALID_EXTRA_HOST', `unable to derive the IP value for host-gateway in "${h}"`);
+    return `${h.slice(0, colon)}:${gatewayIp}`;
+  });
+}
+
+const nonEmpty = (v: unknown): boolean => (Array.isArray(v) ? v.length > 0 : v !== null && typeof v === 'object' ? Object.keys(v).length > 0 : Boolean(v));
+
+/**
+ * Options that make no sense when the network stack is another container's (or the host's):
+ * refused with dockerd's own messages (runconfig validateNetContainerMode), before anything is made.
+ */
+export function checkNetworkModeConflicts(body: { Hostname?: string | undefined; ExposedPorts?: unknown; MacAddress?: unknown; HostConfig?: HostConfigBody | null | undefined }): void {
+  const hc = body.HostConfig ?? {};
+  const mode = parseNetworkMode(hc.NetworkMode);
+  const fail = (m: string): never => {
+    throw invalid('ERR_NETWORK_MODE_CONFLICT', `conflicting options: ${m}`);
+  };
+  if (mode.kind === 'container') {
+    if (body.Hostname) fail('hostname and the network mode');
+    if (nonEmpty(hc.Links)) fail("container type network can't be used with links. This would result in undefined behavior");
+    if (nonEmpty(hc.Dns)) fail('dns and the network mode');
+    if (nonEmpty(hc.ExtraHosts)) fail('custom host-to-IP mapping and the network mode');
+  }
+  if ((mode.kind === 'container' || mode.kind === 'host') && typeof body.MacAddress === 'string' && body.MacAddress !== '') fail('mac-address and the network mode');
+  if (mode.kind === 'container') {
+    if (nonEmpty(hc.PortBindings) || hc.PublishAllPorts) fail('port publishing and the container type network mode');
+    if (nonEmpty(body.ExposedPorts)) fail('port exposing and the container type network mode');
+  }
+  if (mode.kind === 'host' && nonEmpty(hc.Links)) fail("host type networking can't be used with links. This would result in undefined behavior");
+}
+
+/** The Warnings dockerd adds to a create reply for settings it accepts and discards. */
+export function createWarnings(hc: HostConfigBody | null | undefined): string[] {
+  const mode = parseNetworkMode(hc?.NetworkMode);
+  return mode.kind === 'host' && (nonEmpty(hc?.PortBindings) || hc?.PublishAllPorts) ? ['Published ports are discarded when using host network mode'] : [];
+}
+
+/** Config.Env as Docker keeps it: the image's variables, overridden by the request's (nothing else). */
+export function mergeEnv(imageEnv: readonly string[] | null | undefined, requestEnv: readonly string[] | null | undefined): string[] {
+  const out = new Map<string, string>();
+  for (const e of [...(imageEnv ?? []), ...(requestEnv ?? [])]) {
+    const eq = e.indexOf('=');
+    out.set(eq < 0 ? e : e.slice(0, eq), e);
+  }
+  return [...out.values()];
+}
+
+/** HostConfig.Links as dockerd shows them: `/target:/self/alias`. */
+export function normaliseLinks(links: readonly string[] | null | undefined, self: string): string[] | null {
+  if (!links || links.length === 0) return null;
+  return links.map((spec) => {
+    const { container, alias } = parseLink(spec);
+    return `/${container}:/${self}/${alias}`;
+  });
+}

@@ -2,6 +2,7 @@ import type { Controller, EndpointRecord, NetworkRecord } from '@tsnet/libnetwor
 import { MountPlan } from '@tsnet/volumes';
 import { humanStatus, toDockerState } from '../runtime/docker-state.js';
 import type { ContainerState } from '../runtime/index.js';
+import { normaliseLinks } from './container-create.js';
 import type { ContainerRecord } from './container-types.js';
 
 interface EndpointView {
@@ -35,7 +36,8 @@ function networkEntry(r: ContainerRecord, { network, endpoint }: EndpointView): 
   const userNet = !network.predefined;
   return {
     IPAMConfig: req?.ipv4Address || req?.ipv6Address ? { ...(req.ipv4Address ? { IPv4Address: req.ipv4Address } : {}), ...(req.ipv6Address ? { IPv6Address: req.ipv6Address } : {}) } : null,
-    Links: req?.links.length ? req.links : null,
+    // Legacy links on the default bridge are container-level (HostConfig.Links); dockerd shows null here.
+    Links: userNet && req?.links.length ? req.links : null,
     Aliases: userNet ? [...new Set([...endpoint.aliases, r.id.slice(0, 12)])] : null,
     NetworkID: network.id,
     EndpointID: endpoint.id,
@@ -51,15 +53,21 @@ function networkEntry(r: ContainerRecord, { network, endpoint }: EndpointView): 
   };
 }
 
+/**
+ * The address a binding without HostIp really listens on: the network's `host_binding_ipv4`
+ * option when it has one (the firewall binds there), else every address.
+ */
+const bindingIp = (network: NetworkRecord, hostIp: string): string => hostIp || network.options['com.docker.network.bridge.host_binding_ipv4'] || '0.0.0.0';
+
 /** `NetworkSettings.Ports`: every exposed port, with its host bindings or null. */
 function portsOf(r: ContainerRecord, eps: EndpointView[]): Record<string, Array<{ HostIp: string; HostPort: string }> | null> {
   const out: Record<string, Array<{ HostIp: string; HostPort: string }> | null> = {};
   for (const key of Object.keys((r.config.ExposedPorts as Record<string, unknown> | undefined) ?? {})) out[key] = null;
-  for (const { endpoint } of eps) {
+  for (const { network, endpoint } of eps) {
     for (const p of endpoint.ports) {
       const key = `${p.containerPort}/${p.proto}`;
       const list = out[key] ?? [];
-      const ips = p.hostIp ? [p.hostIp] : ['0.0.0.0'];
+      const ips = [bindingIp(network, p.hostIp)];
       for (const ip of ips) list.push({ HostIp: ip, HostPort: String(p.hostPort) });
       out[key] = list;
     }
@@ -78,6 +86,7 @@ export function inspectContainer(controller: Controller, r: ContainerRecord, st:
     }
   })();
   const first = eps.find((e) => e.network.name === 'bridge');
+  const shared = r.networkMode.startsWith('container:');
   const networks = Object.fromEntries(eps.map((e) => [e.network.name, networkEntry(r, e)]));
   return {
     Id: r.id,
@@ -98,14 +107,15 @@ export function inspectContainer(controller: Controller, r: ContainerRecord, st:
     ProcessLabel: '',
     AppArmorProfile: '',
     ExecIDs: null,
-    HostConfig: { ...r.hostConfig, ShmSize: r.mountPlan.shmSize, AutoRemove: r.autoRemove },
+    HostConfig: { ...r.hostConfig, NetworkMode: r.networkMode, Links: normaliseLinks(r.hostConfig.Links as string[] | null | undefined, r.name), ShmSize: r.mountPlan.shmSize, AutoRemove: r.autoRemove },
     GraphDriver: { Name: 'overlay2', Data: { MergedDir: st.rootfsPath } },
     Mounts: MountPlan.restore(r.mountPlan).inspectMounts(),
     Config: r.config,
     NetworkSettings: {
       Bridge: '',
-      SandboxID: r.sandboxId,
-      SandboxKey: sandbox?.nsPath ?? '',
+      // container:<x> mode has no sandbox of its own (dockerd shows empty ones).
+      SandboxID: shared ? '' : r.sandboxId,
+      SandboxKey: shared ? '' : (sandbox?.nsPath ?? ''),
       HairpinMode: false,
       LinkLocalIPv6Address: '',
       LinkLocalIPv6PrefixLen: 0,
@@ -129,8 +139,8 @@ export function inspectContainer(controller: Controller, r: ContainerRecord, st:
 export function summarizeContainer(controller: Controller, r: ContainerRecord, st: ContainerState): Record<string, unknown> {
   const eps = endpointsOf(controller, r);
   const ports: Array<Record<string, unknown>> = [];
-  for (const { endpoint } of eps) {
-    for (const p of endpoint.ports) ports.push({ IP: p.hostIp || '0.0.0.0', PrivatePort: p.containerPort, PublicPort: p.hostPort, Type: p.proto });
+  for (const { network, endpoint } of eps) {
+    for (const p of endpoint.ports) ports.push({ IP: bindingIp(network, p.hostIp), PrivatePort: p.containerPort, PublicPort: p.hostPort, Type: p.proto });
   }
   for (const key of Object.keys((r.config.ExposedPorts as Record<string, unknown> | undefined) ?? {})) {
     const [port, proto] = key.split('/');
