@@ -84,27 +84,35 @@ describeNetns('tsnetd published ports (docker CLI)', () => {
     expect(await until(() => curl(d.ns, `http://127.0.0.1:${port}/`) === 'pong', 5000, 'httpd in pall')).toBe(true);
   });
 
-  it('a taken host port is refused with the port named, and nothing of the container is left', () => {
-    const before = d.dockerOk(['ps', '-aq']).split('\n').length;
+  it('a taken host port fails start (not create) with Docker\'s message; the container stays Created with State.Error', () => {
     const rulesBefore = d.ns.sh('nft list ruleset');
     const taken = d.docker(['run', '-d', '--name', 'clash', '-p', '8080:80', 'busybox', 'sleep', '600']);
-    expect(taken.status).not.toBe(0);
-    expect(taken.stderr).toMatch(/8080/);
-    expect(taken.stderr).toMatch(/already (allocated|in use)|in use/);
+    expect(taken.status).toBe(125);
+    expect(taken.stderr).toMatch(/Bind for 0\.0\.0\.0:8080 failed: port is already allocated/);
+    const st = JSON.parse(d.dockerOk(['inspect', 'clash']))[0].State;
+    expect(st).toMatchObject({ Status: 'created', Running: false });
+    expect(st.Error).toMatch(/Bind for 0\.0\.0\.0:8080 failed: port is already allocated/);
+    // create succeeds; start is what fails (Docker allocates ports at start).
+    d.dockerOk(['create', '--name', 'clash2', '-p', '8080:80', 'busybox', 'sleep', '600']);
+    const start = d.docker(['start', 'clash2']);
+    expect(start.status).not.toBe(0);
+    expect(start.stderr).toMatch(/Bind for 0\.0\.0\.0:8080 failed: port is already allocated/);
     // A port held by some other process of the host is refused the same way.
     const holder = d.ns.spawn(['busybox', 'nc', '-l', '-p', '9099'], { stdio: 'ignore' });
     try {
       const deadline = Date.now() + 3000;
       while (!d.ns.sh('ss -Htln').includes(':9099') && Date.now() < deadline) d.ns.sh('sleep 0.05');
-      const busy = d.docker(['run', '-d', '-p', '9099:80', 'busybox', 'sleep', '600']);
+      const busy = d.docker(['run', '-d', '--name', 'clash3', '-p', '9099:80', 'busybox', 'sleep', '600']);
       expect(busy.status).not.toBe(0);
       expect(busy.stderr).toMatch(/9099/);
     } finally {
       holder.kill('SIGKILL');
     }
-    expect(d.dockerOk(['ps', '-aq']).split('\n').length).toBe(before);
     expect(d.ns.sh('nft list ruleset')).toBe(rulesBefore);
-    expect(d.docker(['inspect', 'clash']).status).not.toBe(0);
+    d.dockerOk(['rm', 'clash', 'clash2', 'clash3']);
+    // run --rm with a taken port: the failed start removes the container.
+    expect(d.docker(['run', '--rm', '--name', 'clash4', '-p', '8080:80', 'busybox', 'true']).status).toBe(125);
+    expect(d.docker(['inspect', 'clash4']).status).not.toBe(0);
   });
 
   it('rm releases the host port and its rules', async () => {
@@ -115,5 +123,21 @@ describeNetns('tsnetd published ports (docker CLI)', () => {
     d.dockerOk(['run', '-d', '--name', 'web2', '-p', '8080:80', 'busybox', 'sh', '-c', HTTPD]);
     // httpd binds a moment after the container is running.
     expect(await until(() => curl(d.ns, 'http://127.0.0.1:8080/') === 'pong', 5000, 'httpd in web2')).toBe(true);
+  });
+
+  it('stop releases the port, address and rules: a new container takes the port; the old one gets it back at start', async () => {
+    d.dockerOk(['stop', '-t', '0', 'web2']);
+    const j = JSON.parse(d.dockerOk(['inspect', 'web2']))[0];
+    expect(j.NetworkSettings.Ports).toEqual({});
+    expect(j.NetworkSettings.IPAddress).toBe('');
+    expect(j.NetworkSettings.Networks.bridge).toMatchObject({ IPAddress: '', EndpointID: '' });
+    expect(d.ns.sh('nft list ruleset')).not.toMatch(/tcp \. 8080 /);
+    d.dockerOk(['run', '-d', '--name', 'web3', '-p', '8080:80', 'busybox', 'sh', '-c', HTTPD]);
+    expect(await until(() => curl(d.ns, 'http://127.0.0.1:8080/') === 'pong', 5000, 'httpd in web3')).toBe(true);
+    expect(d.docker(['start', 'web2']).stderr).toMatch(/port is already allocated/);
+    d.dockerOk(['rm', '-f', 'web3']);
+    d.dockerOk(['start', 'web2']);
+    expect(d.dockerOk(['port', 'web2'])).toBe('80/tcp -> 0.0.0.0:8080');
+    expect(await until(() => curl(d.ns, 'http://127.0.0.1:8080/') === 'pong', 5000, 'httpd in web2 again')).toBe(true);
   });
 });

@@ -1,5 +1,5 @@
 import { hostname as osHostname } from 'node:os';
-import { conflict, invalid, isTsnetError, notFound, runAll } from '@tsnet/errors';
+import { invalid, isTsnetError, notFound, runAll } from '@tsnet/errors';
 import { linkEnvironment, type Controller } from '@tsnet/libnetwork';
 import { parseVolumesFrom, planMounts, type ApiMount, type MountPlan, type PreparedMounts, type VolumeService } from '@tsnet/volumes';
 import { containerProcess, type ImageRecord, type ImageStore } from '../images/index.js';
@@ -7,7 +7,7 @@ import type { OciMount, Runtime } from '../runtime/index.js';
 import { argv, exposedPorts, list, mergeEnv, parseLink, parseNetworkMode, portRequests, type NetworkModeKind } from './container-create.js';
 import type { ContainerRecord, CreateBody, RequestedEndpoint } from './container-types.js';
 import type { DnsGlue } from './dns.js';
-import { connectEndpoint } from './network-join.js';
+import { PENDING_NETNS, RESOLVER_FILES } from './container-network.js';
 
 export interface BuildDeps {
   controller: Controller;
@@ -65,9 +65,6 @@ export async function buildContainer(deps: BuildDeps, id: string, name: string, 
   const imageCfg = image.config.config ?? {};
   const mode = parseNetworkMode(hc.NetworkMode);
   const shared = mode.kind === 'container' ? deps.find(mode.ref) : undefined;
-  if (shared && deps.runtime.state(shared.id).status !== 'running') {
-    throw conflict('ERR_CONTAINER_NOT_RUNNING', `cannot join network namespace of a non running container: ${shared.id}`);
-  }
   const primary = primaryNetwork(mode, deps.controller);
   const links = list(hc.Links);
   if (links.length && mode.kind !== 'default' && mode.kind !== 'network') throw invalid('ERR_LINK_MODE', `conflicting options: links and the network mode ${hc.NetworkMode}`);
@@ -76,7 +73,8 @@ export async function buildContainer(deps: BuildDeps, id: string, name: string, 
     if (deps.runtime.state(l.target.id).status !== 'running') throw invalid('ERR_LINK_NOT_RUNNING', `Cannot link to a non running container: /${l.target.name} AS /${name}/${l.alias}`);
   }
   const exposed = exposedPorts(imageCfg.ExposedPorts, body.ExposedPorts);
-  const bindings = mode.kind === 'default' || mode.kind === 'network' ? portRequests(hc.PortBindings) : [];
+  // Published ports are validated now (a bad spec is a create error), reserved at start.
+  if (mode.kind === 'default' || mode.kind === 'network') portRequests(hc.PortBindings);
   // Docker: host mode takes the host's name, container:<x> mode the other container's.
   const hostname = mode.kind === 'host' ? osHostname() : shared ? String(shared.config.Hostname ?? shared.id.slice(0, 12)) : body.Hostname || id.slice(0, 12);
   const linkEnv = linkTargets.flatMap((l) => linkEnvFor(deps, name, l.alias, l.target));
@@ -117,74 +115,45 @@ export async function buildContainer(deps: BuildDeps, id: string, name: string, 
     autoRemove: hc.AutoRemove ?? false,
     labels: { ...(imageCfg.Labels ?? {}), ...(body.Labels ?? {}) },
   };
+  // Only what was asked is recorded here: the sandbox, endpoints, ports and DNS are made at start
+  // (container-network.ts) and released at stop, as dockerd does.
+  if (primary !== undefined) {
+    const cfg = endpointsConfig[primary] ?? (mode.kind === 'network' ? endpointsConfig[mode.name] : undefined) ?? (mode.kind === 'default' ? endpointsConfig.default : undefined);
+    record.endpoints[primary] = requested(cfg, links);
+    for (const [net, extra] of Object.entries(endpointsConfig)) {
+      if (net === primary || (mode.kind === 'network' && net === mode.name) || net === 'default') continue;
+      const n = deps.controller.network(net).name;
+      record.endpoints[n] ??= requested(extra);
+    }
+  }
   const undo: Array<() => unknown> = [];
   const trace = phaseTrace(deps.log, id);
   try {
     trace('validated');
-    const sandbox = await deps.controller.createSandbox({
-      containerId: id,
-      containerName: name,
+    // prepare() registers volume references before it mounts: a failure half-way must drop them too.
+    undo.unshift(() => plan.unregister(deps.volumes, { removeAnonymous: true }));
+    const prepared = await plan.prepare(deps.volumes, { imageRootfs: image.rootfsPath });
+    undo.unshift(() => prepared.release());
+    record.mountPlan = plan.toJSON(); // register filled in volume sources and drivers
+    trace('mounts');
+    // Sources and namespace path are the sandbox's, rewritten at every start (container-network.ts).
+    const resolverMounts: OciMount[] = RESOLVER_FILES.map((destination) => ({ destination, type: 'bind', source: '/dev/null', options: ['rbind', 'rprivate'] }));
+    await deps.runtime.create({
+      id,
+      rootfs: image.rootfsPath,
+      process,
       hostname,
       ...(body.Domainname ? { domainname: body.Domainname } : {}),
-      ...(mode.kind === 'host' ? { mode: 'host' as const } : {}),
-      ...(shared ? { shareWith: shared.sandboxId } : {}),
-      dns: list(hc.Dns),
-      dnsSearch: list(hc.DnsSearch),
-      dnsOptions: list(hc.DnsOptions),
-      extraHosts: list(hc.ExtraHosts),
+      network: mode.kind === 'host' ? 'host' : { path: PENDING_NETNS },
+      mounts: [...resolverMounts, ...prepared.toOciMounts()],
+      shmSize: plan.shmSize,
+      ...(hc.ReadonlyRootfs ? { readonlyRootfs: true } : {}),
+      ...(hc.CapAdd ? { capAdd: list(hc.CapAdd) } : {}),
+      ...(hc.CapDrop ? { capDrop: list(hc.CapDrop) } : {}),
+      ...(hc.Sysctls ? { sysctls: hc.Sysctls } : {}),
+      ...(body.StopSignal ?? imageCfg.StopSignal ? { stopSignal: (body.StopSignal ?? imageCfg.StopSignal)! } : {}),
+      annotations: { name },
     });
-    record.sandboxId = sandbox.id;
-    undo.unshift(() => deps.controller.deleteSandbox(sandbox.id, id));
-    // Networking and the filesystem need nothing from each other once the sandbox exists (its
-    // resolver files are rewritten in place as endpoints come): both halves run side by side.
-    const networking = (async () => {
-      if (primary !== undefined) {
-        const cfg = endpointsConfig[primary] ?? (mode.kind === 'network' ? endpointsConfig[mode.name] : undefined) ?? (mode.kind === 'default' ? endpointsConfig.default : undefined);
-        await connectEndpoint(deps, record, primary, requested(cfg, links), true, { bindings, exposed, publishAll: hc.PublishAllPorts ?? false });
-        for (const [net, extra] of Object.entries(endpointsConfig)) {
-          if (net === primary || record.endpoints[net] || (mode.kind === 'network' && net === mode.name) || net === 'default') continue;
-          const n = deps.controller.network(net).name;
-          if (!record.endpoints[n]) await connectEndpoint(deps, record, n, requested(extra), false, { exposed });
-        }
-      }
-      trace('endpoints');
-      await deps.dns.attach(sandbox.id);
-      trace('dns');
-    })();
-    const filesystem = (async () => {
-      const prepared = await plan.prepare(deps.volumes, { imageRootfs: image.rootfsPath });
-      undo.unshift(() => prepared.release(), () => plan.unregister(deps.volumes, { removeAnonymous: true }));
-      record.mountPlan = plan.toJSON(); // register filled in volume sources and drivers
-      trace('mounts');
-      const files = sandbox.files;
-      const resolverMounts: OciMount[] = [
-        { destination: '/etc/resolv.conf', type: 'bind', source: files.resolvConf, options: ['rbind', 'rprivate'] },
-        { destination: '/etc/hostname', type: 'bind', source: files.hostname, options: ['rbind', 'rprivate'] },
-        { destination: '/etc/hosts', type: 'bind', source: files.hosts, options: ['rbind', 'rprivate'] },
-      ];
-      await deps.runtime.create({
-        id,
-        rootfs: image.rootfsPath,
-        process,
-        hostname,
-        ...(body.Domainname ? { domainname: body.Domainname } : {}),
-        network: mode.kind === 'host' ? 'host' : { path: sandbox.nsPath },
-        mounts: [...resolverMounts, ...prepared.toOciMounts()],
-        shmSize: plan.shmSize,
-        ...(hc.ReadonlyRootfs ? { readonlyRootfs: true } : {}),
-        ...(hc.CapAdd ? { capAdd: list(hc.CapAdd) } : {}),
-        ...(hc.CapDrop ? { capDrop: list(hc.CapDrop) } : {}),
-        ...(hc.Sysctls ? { sysctls: hc.Sysctls } : {}),
-        ...(body.StopSignal ?? imageCfg.StopSignal ? { stopSignal: (body.StopSignal ?? imageCfg.StopSignal)! } : {}),
-        annotations: { name },
-      });
-      undo.unshift(() => deps.runtime.delete(id, { force: true }));
-      return prepared;
-    })();
-    const [net, fs] = await Promise.allSettled([networking, filesystem]);
-    if (net.status === 'rejected') throw net.reason;
-    if (fs.status === 'rejected') throw fs.reason;
-    const prepared = fs.value;
     trace('bundle');
     return { record, prepared };
   } catch (error) {

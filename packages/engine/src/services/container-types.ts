@@ -111,11 +111,13 @@ export interface ContainerRecord {
   hostConfig: Record<string, unknown>;
   /** `default`/`bridge`, `host`, `none`, `container:<id>` or a network name, as given. */
   networkMode: string;
-  /** The sandbox this container uses (for container:<x> mode, the other container's). */
+  /** The sandbox this container uses while it runs ('' when not running; container:<x> mode: the other's). */
   sandboxId: string;
   /** Networks asked for at create (and by later connects), by network name. */
   endpoints: Record<string, RequestedEndpoint>;
   mountPlan: PlanData;
   autoRemove: boolean;
   labels: Record<string, string>;
+  /** Why the last start failed before the process ran (a taken port...): Docker's State.Error. */
+  startError?: string;
 }

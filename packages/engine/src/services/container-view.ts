@@ -59,6 +59,19 @@ function networkEntry(r: ContainerRecord, { network, endpoint }: EndpointView): 
  */
 const bindingIp = (network: NetworkRecord, hostIp: string): string => hostIp || network.options['com.docker.network.bridge.host_binding_ipv4'] || '0.0.0.0';
 
+/** A network a stopped container is connected to: its config, no endpoint (Docker's shape). */
+function idleEntry(controller: Controller, r: ContainerRecord, name: string): Record<string, unknown> {
+  const network = controller.networks().find((n) => n.name === name);
+  const req = r.endpoints[name];
+  return {
+    IPAMConfig: req?.ipv4Address || req?.ipv6Address ? { ...(req.ipv4Address ? { IPv4Address: req.ipv4Address } : {}), ...(req.ipv6Address ? { IPv6Address: req.ipv6Address } : {}) } : null,
+    Links: req?.links.length ? req.links : null,
+    Aliases: req?.aliases.length ? req.aliases : null,
+    NetworkID: network?.id ?? '',
+    EndpointID: '', Gateway: '', IPAddress: '', IPPrefixLen: 0, IPv6Gateway: '', GlobalIPv6Address: '', GlobalIPv6PrefixLen: 0, MacAddress: '', DriverOpts: null,
+  };
+}
+
 /** `NetworkSettings.Ports`: every exposed port, with its host bindings or null. */
 function portsOf(r: ContainerRecord, eps: EndpointView[]): Record<string, Array<{ HostIp: string; HostPort: string }> | null> {
   const out: Record<string, Array<{ HostIp: string; HostPort: string }> | null> = {};
@@ -87,13 +100,15 @@ export function inspectContainer(controller: Controller, r: ContainerRecord, st:
   })();
   const first = eps.find((e) => e.network.name === 'bridge');
   const shared = r.networkMode.startsWith('container:');
-  const networks = Object.fromEntries(eps.map((e) => [e.network.name, networkEntry(r, e)]));
+  const networks: Record<string, unknown> = Object.fromEntries(eps.map((e) => [e.network.name, networkEntry(r, e)]));
+  // Not running: no endpoint (released at stop, as Docker); the networks asked for keep their config.
+  if (!r.networkMode.startsWith('container:')) for (const name of Object.keys(r.endpoints)) networks[name] ??= idleEntry(controller, r, name);
   return {
     Id: r.id,
     Created: r.created,
     Path: r.path,
     Args: r.args,
-    State: toDockerState(st),
+    State: toDockerState(r.startError && st.status === 'created' ? { ...st, error: r.startError, exitCode: 128 } : st),
     Image: r.imageId,
     ResolvConfPath: sandbox?.files.resolvConf ?? '',
     HostnamePath: sandbox?.files.hostname ?? '',
@@ -119,7 +134,7 @@ export function inspectContainer(controller: Controller, r: ContainerRecord, st:
       HairpinMode: false,
       LinkLocalIPv6Address: '',
       LinkLocalIPv6PrefixLen: 0,
-      Ports: portsOf(r, eps),
+      Ports: eps.length > 0 || st.status === 'running' ? portsOf(r, eps) : {},
       SecondaryIPAddresses: null,
       SecondaryIPv6Addresses: null,
       EndpointID: first?.endpoint.id ?? '',

@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { hostname as osHostname } from 'node:os';
-import { conflict, invalid, isTsnetError, notFound, runAll } from '@tsnet/errors';
+import { conflict, forbidden, invalid, notFound, runAll } from '@tsnet/errors';
 import type { Controller, Sandbox } from '@tsnet/libnetwork';
 import type { Store } from '@tsnet/store';
 import { MountPlan, type PreparedMounts, type VolumeService } from '@tsnet/volumes';
@@ -8,10 +8,11 @@ import type { ImageStore } from '../images/index.js';
 import type { ContainerState, Runtime } from '../runtime/index.js';
 import { buildContainer, type BuildDeps } from './container-build.js';
 import { createBodySchema, type ContainerRecord } from './container-types.js';
-import { generateName, parseContainerName } from './container-create.js';
+import { generateName, parseContainerName, parseNetworkMode } from './container-create.js';
 import type { DnsGlue } from './dns.js';
 import type { EventBus } from './events.js';
 import { connectEndpoint } from './network-join.js';
+import { networkDown, networkUp, portsOf, type NetDeps } from './container-network.js';
 
 const PREFIX = '/engine/containers/';
 
@@ -49,7 +50,11 @@ export class ContainerService {
     this.#log = options.log ?? (() => {});
   }
 
-  /** Loads records, drops those whose bundle vanished, reattaches DNS, follows runtime exits. */
+  /**
+   * Loads records, drops those whose bundle vanished, releases the network of every container that
+   * is not running (it exited while no daemon watched, or a crash interrupted its start), removes
+   * sandboxes nobody running owns, reattaches DNS, follows runtime exits.
+   */
   async open(): Promise<void> {
     for (const entry of await this.#o.store.list(PREFIX)) {
       const record = JSON.parse(entry.value) as ContainerRecord;
@@ -64,7 +69,7 @@ export class ContainerService {
     await this.#sweepOrphans();
     await this.#o.volumes.retainRefs(this.#records.keys());
     for (const r of this.#records.values()) {
-      await this.#o.dns.attach(r.sandboxId).catch((e: unknown) => this.#log(`dns attach ${r.id.slice(0, 12)}: ${String(e)}`));
+      if (r.sandboxId) await this.#o.dns.attach(r.sandboxId).catch((e: unknown) => this.#log(`dns attach ${r.id.slice(0, 12)}: ${String(e)}`));
     }
     // `--rm` containers that exited while no daemon was watching go now, as dockerd does at start.
     for (const r of [...this.#records.values()]) {
@@ -75,13 +80,23 @@ export class ContainerService {
       const r = this.#records.get(e.id);
       if (!r) return;
       this.#o.events.emit('container', 'die', r.id, { ...this.#attrs(r), exitCode: String(e.exitCode) });
-      if (r.autoRemove) void this.#autoRemove(r.id);
+      void this.#afterExit(r.id);
     });
   }
 
+  /** A process that ended (by itself or by stop/kill) gives its network back; `--rm` removes it. */
+  async #afterExit(id: string): Promise<void> {
+    await this.#locked(id, async () => {
+      const r = this.#records.get(id);
+      if (r && this.#o.runtime.has(id) && this.#o.runtime.state(id).status !== 'running') await this.#releaseNetwork(r);
+    }).catch((e: unknown) => this.#log(`release network of ${id.slice(0, 12)}: ${String(e)}`));
+    if (this.#records.get(id)?.autoRemove) await this.#autoRemove(id);
+  }
+
   /**
-   * A create interrupted by a crash (before its record was stored) leaves a bundle and a sandbox
-   * nobody owns: both go, so nothing leaks and no address stays held.
+   * No running container, no sandbox (Docker's rule since the network lives from start to stop):
+   * sandboxes of containers that are not running, or that have no record (a create or start cut
+   * short by a crash), go with their endpoints, ports and rules.
    */
   async #sweepOrphans(): Promise<void> {
     for (const st of this.#o.runtime.list()) {
@@ -89,13 +104,44 @@ export class ContainerService {
       this.#log(`container ${st.id.slice(0, 12)}: no record (interrupted create), removing its bundle`);
       await this.#o.runtime.delete(st.id, { force: true }).catch((e: unknown) => this.#log(String(e)));
     }
+    const running = (id: string) => this.#records.has(id) && this.#o.runtime.state(id).status === 'running';
+    for (const r of this.#records.values()) {
+      if (!r.sandboxId || running(r.id)) continue;
+      this.#log(`container ${r.id.slice(0, 12)}: not running, releasing its network`);
+      await this.#releaseNetwork(r).catch((e: unknown) => this.#log(String(e)));
+    }
     for (const sb of this.#o.controller.sandboxes()) {
       const users = [sb.record.containerId, ...sb.record.sharers];
-      for (const user of users.filter((u) => !this.#records.has(u))) {
-        this.#log(`sandbox ${sb.id.slice(0, 12)}: container ${user.slice(0, 12)} has no record, releasing it`);
+      for (const user of users.filter((u) => !running(u))) {
+        this.#log(`sandbox ${sb.id.slice(0, 12)}: container ${user.slice(0, 12)} is not running, releasing it`);
         await this.#o.controller.deleteSandbox(sb.id, user).catch((e: unknown) => this.#log(String(e)));
       }
     }
+  }
+
+  readonly #locks = new Map<string, Promise<unknown>>();
+
+  /** Start, stop, exit handling and connect of one container run one at a time. */
+  #locked<T>(id: string, fn: () => Promise<T>): Promise<T> {
+    const prev = this.#locks.get(id) ?? Promise.resolve();
+    const next = prev.then(fn, fn);
+    const tail = next.catch(() => undefined);
+    this.#locks.set(id, tail);
+    void tail.then(() => {
+      if (this.#locks.get(id) === tail) this.#locks.delete(id);
+    });
+    return next;
+  }
+
+  #netDeps(): NetDeps {
+    return { controller: this.#o.controller, runtime: this.#o.runtime, dns: this.#o.dns, find: (ref) => this.find(ref), log: this.#log };
+  }
+
+  /** Releases the container's sandbox (if any) and persists that it has none. */
+  async #releaseNetwork(r: ContainerRecord): Promise<void> {
+    if (!r.sandboxId) return;
+    await networkDown(this.#netDeps(), r);
+    if (this.#records.has(r.id)) await this.#o.store.put(PREFIX + r.id, JSON.stringify(r));
   }
 
   readonly #outputHolds = new Map<string, Set<Promise<unknown>>>();
@@ -197,15 +243,39 @@ export class ContainerService {
     this.#saving = this.#saving.then(() => (this.#records.has(r.id) ? this.#o.store.put(PREFIX + r.id, JSON.stringify(r)) : undefined)).catch((e: unknown) => this.#log(`save ${r.id.slice(0, 12)}: ${String(e)}`));
   }
 
+  /**
+   * `docker start`: mounts, then the network (sandbox, endpoints, ports, DNS — Docker's
+   * initializeNetworking), then the process. A failure gives the network back and leaves the
+   * reason in State.Error; an `--rm` container is then removed, as dockerd does.
+   */
   async start(ref: string): Promise<'started' | 'already'> {
     const r = this.find(ref);
-    if (this.#o.runtime.state(r.id).status === 'running') return 'already';
-    if (!this.#prepared.has(r.id)) {
-      const image = this.#o.images.get(r.imageId);
-      this.#prepared.set(r.id, await MountPlan.restore(r.mountPlan).prepare(this.#o.volumes, { imageRootfs: image.rootfsPath }));
+    try {
+      return await this.#locked(r.id, () => this.#start(r));
+    } catch (error) {
+      if (r.autoRemove && this.#records.has(r.id)) await this.remove(r.id, { force: true, volumes: true }).catch((e: unknown) => this.#log(`auto-remove ${r.id.slice(0, 12)}: ${String(e)}`));
+      throw error;
     }
-    await this.#o.dns.attach(r.sandboxId);
-    await this.#o.runtime.start(r.id);
+  }
+
+  async #start(r: ContainerRecord): Promise<'started' | 'already'> {
+    if (this.#o.runtime.state(r.id).status === 'running') return 'already';
+    try {
+      if (!this.#prepared.has(r.id)) {
+        const image = this.#o.images.get(r.imageId);
+        this.#prepared.set(r.id, await MountPlan.restore(r.mountPlan).prepare(this.#o.volumes, { imageRootfs: image.rootfsPath }));
+      }
+      await this.#releaseNetwork(r); // a sandbox left by an exit not yet handled
+      await networkUp(this.#netDeps(), r);
+      delete r.startError;
+      await this.save(r);
+      await this.#o.runtime.start(r.id);
+    } catch (error) {
+      await this.#releaseNetwork(r).catch((e: unknown) => this.#log(`release network of ${r.id.slice(0, 12)}: ${String(e)}`));
+      r.startError = (error as Error).message;
+      if (this.#records.has(r.id)) await this.save(r).catch(() => undefined);
+      throw error;
+    }
     this.#o.events.emit('container', 'start', r.id, this.#attrs(r));
     return 'started';
   }
@@ -214,7 +284,10 @@ export class ContainerService {
     const r = this.find(ref);
     if (this.#o.runtime.state(r.id).status !== 'running') return 'already';
     const timeout = timeoutSeconds ?? stopTimeoutOf(r);
-    await this.#o.runtime.stop(r.id, { ...(timeout !== undefined ? { timeoutSeconds: timeout } : {}), ...(signal ? { signal } : {}) });
+    await this.#locked(r.id, async () => {
+      await this.#o.runtime.stop(r.id, { ...(timeout !== undefined ? { timeoutSeconds: timeout } : {}), ...(signal ? { signal } : {}) });
+      if (this.#o.runtime.state(r.id).status !== 'running') await this.#releaseNetwork(r);
+    });
     this.#o.events.emit('container', 'stop', r.id, this.#attrs(r));
     return 'stopped';
   }
@@ -282,31 +355,47 @@ export class ContainerService {
     const prepared = this.#prepared.get(r.id);
     this.#prepared.delete(r.id);
     await runAll(`release container ${r.id.slice(0, 12)}`, [
-      async () => {
-        try {
-          await this.#o.controller.deleteSandbox(r.sandboxId, r.id);
-        } catch (error) {
-          if (!isTsnetError(error) || error.kind !== 'not-found') throw error;
-        }
-      },
+      () => networkDown(this.#netDeps(), r),
       () => prepared?.release(),
       () => MountPlan.restore(r.mountPlan).unregister(this.#o.volumes, { removeAnonymous }),
     ]);
   }
 
-  /** `POST /networks/{id}/connect`. */
+  /**
+   * `POST /networks/{id}/connect`. A running container joins at once; a created or stopped one
+   * only has it recorded and joins at its next start (Docker allows both).
+   */
   async connect(networkRef: string, containerRef: string, opts: { aliases?: string[]; ipv4Address?: string; ipv6Address?: string; links?: string[] }): Promise<void> {
     const r = this.find(containerRef);
-    const deps: BuildDeps = { ...this.#o, find: (ref) => this.find(ref), log: this.#log };
     const network = this.#o.controller.network(networkRef);
-    const t0 = performance.now();
-    await connectEndpoint(deps, r, network.name, { aliases: opts.aliases ?? [], links: opts.links ?? [], ...(opts.ipv4Address ? { ipv4Address: opts.ipv4Address } : {}), ...(opts.ipv6Address ? { ipv6Address: opts.ipv6Address } : {}) }, false);
-    const t1 = performance.now();
-    await this.#o.dns.attach(r.sandboxId);
-    this.#saveLater(r);
-    if (process.env.TSNET_API_TRACE) this.#log(`connect: controller ${(t1 - t0).toFixed(1)}ms, dns ${(performance.now() - t1).toFixed(1)}ms`);
+    const req = { aliases: opts.aliases ?? [], links: opts.links ?? [], ...(opts.ipv4Address ? { ipv4Address: opts.ipv4Address } : {}), ...(opts.ipv6Address ? { ipv6Address: opts.ipv6Address } : {}) };
+    await this.#locked(r.id, async () => {
+      if (this.#o.runtime.state(r.id).status !== 'running' || !r.sandboxId) {
+        const mode = parseNetworkMode(r.networkMode).kind;
+        if (mode === 'container' || mode === 'host') throw invalid('ERR_NETWORK_MODE', `container sharing network namespace with another container or host cannot be connected to any other network`);
+        if (r.endpoints[network.name]) throw conflict('ERR_ENDPOINT_EXISTS', `endpoint with name ${r.name} already exists in network ${network.name}`);
+        r.endpoints[network.name] = req;
+        await this.save(r);
+        return;
+      }
+      const deps = this.#netDeps();
+      // Published ports ride on an endpoint: when none carries them (their network was
+      // disconnected), this one does, so `-p` survives a disconnect and reconnect.
+      const carried = this.sandboxOf(r)?.endpoints().some((e) => e.ports.length > 0) ?? false;
+      const ports = portsOf(r);
+      const t0 = performance.now();
+      await connectEndpoint(deps, r, network.name, req, !carried, carried ? { exposed: ports.exposed } : ports);
+      const t1 = performance.now();
+      await this.#o.dns.attach(r.sandboxId);
+      this.#saveLater(r);
+      if (process.env.TSNET_API_TRACE) this.#log(`connect: controller ${(t1 - t0).toFixed(1)}ms, dns ${(performance.now() - t1).toFixed(1)}ms`);
+    });
   }
 
+  /**
+   * `POST /networks/{id}/disconnect`. With force, a container unknown to the engine (its record
+   * lost to a crash) still has its endpoint removed, as dockerd's ForceEndpointDelete.
+   */
   async disconnect(networkRef: string, containerRef: string, force: boolean): Promise<void> {
     const network = this.#o.controller.network(networkRef);
     let r: ContainerRecord | undefined;
@@ -315,16 +404,31 @@ export class ContainerService {
     } catch (error) {
       if (!force) throw error;
     }
-    if (!r) return;
-    await this.#o.controller.disconnect(network.id, r.sandboxId);
-    delete r.endpoints[network.name];
-    this.#saveLater(r);
+    if (!r) {
+      await this.#o.controller.disconnect(network.id, containerRef);
+      return;
+    }
+    const rec = r;
+    await this.#locked(rec.id, async () => {
+      if (!rec.sandboxId || this.#o.runtime.state(rec.id).status !== 'running') {
+        if (!rec.endpoints[network.name]) throw forbidden('ERR_NOT_CONNECTED', `container ${rec.id} is not connected to network ${network.name}`);
+        delete rec.endpoints[network.name];
+        await this.save(rec);
+        return;
+      }
+      await this.#o.controller.disconnect(network.id, rec.sandboxId);
+      delete rec.endpoints[network.name];
+      this.#saveLater(rec);
+    });
   }
 
-  /** Daemon shutdown: stop containers unless live-restore keeps them running. */
+  /** Daemon shutdown: stop containers (and give their networks back) unless live-restore keeps them running. */
   async shutdown(keepRunning: boolean): Promise<void> {
     if (keepRunning) return;
-    await Promise.all(this.records().map((r) => this.#o.runtime.stop(r.id, { timeoutSeconds: stopTimeoutOf(r) ?? 10 }).catch(() => undefined)));
+    await Promise.all(this.records().map((r) => this.#locked(r.id, async () => {
+      await this.#o.runtime.stop(r.id, { timeoutSeconds: stopTimeoutOf(r) ?? 10 }).catch(() => undefined);
+      if (this.#o.runtime.state(r.id).status !== 'running') await this.#releaseNetwork(r);
+    }).catch((e: unknown) => this.#log(`shutdown ${r.id.slice(0, 12)}: ${String(e)}`))));
   }
 
   hostname(): string {
