@@ -109,6 +109,36 @@ describe('Controller on the in-memory kernel', () => {
     expect((await w.ipam.poolInfo(w.controller.network('ext').pools[0]!.poolId)).addresses).toEqual(['10.31.0.1']);
   });
 
+  it('default gateway as epHeap: the network whose name sorts first, moving on connect/disconnect (F8)', async () => {
+    const w = await fakeWorld();
+    await w.controller.createNetwork({ name: 'n2', ipam: { config: [{ subnet: '10.32.2.0/24' }] } });
+    await w.controller.createNetwork({ name: 'n1', ipam: { config: [{ subnet: '10.32.1.0/24' }] } });
+    await w.controller.createNetwork({ name: 'a-int', internal: true, ipam: { config: [{ subnet: '10.32.3.0/24' }] } });
+    const sb = await w.controller.createSandbox({ containerId: 'c8' });
+    await sb.connect('n2');
+    expect(w.kernel.routesOf(sb.nsPath)).toEqual([{ dst: 'default', gateway: '10.32.2.1', dev: 'eth0' }]);
+    await sb.connect('n1'); // n1 < n2: the route moves to eth1
+    expect(w.kernel.routesOf(sb.nsPath)).toEqual([{ dst: 'default', gateway: '10.32.1.1', dev: 'eth1' }]);
+    await sb.connect('a-int'); // sorts first, but an internal network never provides it
+    expect(w.kernel.routesOf(sb.nsPath)).toEqual([{ dst: 'default', gateway: '10.32.1.1', dev: 'eth1' }]);
+    await sb.disconnect('n1');
+    expect(w.kernel.routesOf(sb.nsPath)).toEqual([{ dst: 'default', gateway: '10.32.2.1', dev: 'eth0' }]);
+  });
+
+  it('sandboxes start with IPv6 disabled; lo follows whether an endpoint has IPv6 (F3)', async () => {
+    const w = await fakeWorld();
+    await w.controller.createNetwork({ name: 'v6', enableIPv6: true, ipam: { config: [{ subnet: '10.33.0.0/24' }, { subnet: 'fd33::/64' }] } });
+    const sb = await w.controller.createSandbox({ containerId: 'c9' });
+    expect(w.kernel.readSysctl(sb.nsPath, 'net.ipv6.conf.all.disable_ipv6')).toBe('1');
+    await sb.connect('bridge');
+    expect(w.kernel.readSysctl(sb.nsPath, 'net.ipv6.conf.lo.disable_ipv6')).toBe('1');
+    await sb.connect('v6');
+    expect(w.kernel.readSysctl(sb.nsPath, 'net.ipv6.conf.eth1.disable_ipv6')).toBe('0');
+    expect(w.kernel.readSysctl(sb.nsPath, 'net.ipv6.conf.lo.disable_ipv6')).toBe('0');
+    await sb.disconnect('v6');
+    expect(w.kernel.readSysctl(sb.nsPath, 'net.ipv6.conf.lo.disable_ipv6')).toBe('1');
+  });
+
   it('publishes ports into the firewall state and gives them back on disconnect', async () => {
     const w = await fakeWorld();
     const sb = await w.controller.createSandbox({ containerId: 'c3', containerName: 'pub' });

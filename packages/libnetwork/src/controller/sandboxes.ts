@@ -77,6 +77,7 @@ export async function createSandbox(core: Core, opts: CreateSandboxOptions): Pro
     if (!hostMode) {
       core.kernel.createNamedNetns(nsName);
       const ns = await core.kernel.ns(record.nsPath);
+      disableIpv6(core, record.nsPath);
       await ns.setUp('lo');
     }
     refreshSandboxFiles(core, record);
@@ -183,19 +184,58 @@ export function refreshSandboxFiles(core: Core, record: SandboxRecord): { files:
 }
 
 /**
- * The default route: through the gateway of the first connected network that offers one (not
- * internal, not host/none). Called after every connect and disconnect; a route through a removed
- * interface is already gone with it.
+ * As Docker 20.10 (osl NewSandbox: "as starting point, disable IPv6 on all interfaces"): writing
+ * `all` also sets `default` and every existing link (lo), so a veth made here later has no fe80::
+ * and lo no ::1. An endpoint with an IPv6 address enables its own interface (bridge join), and lo
+ * follows whether any endpoint has IPv6 (syncLoopbackIpv6, Docker's checkLoV6).
+ */
+function disableIpv6(core: Core, nsPath: string): void {
+  try {
+    core.kernel.writeSysctl(nsPath, 'net.ipv6.conf.all.disable_ipv6', '1');
+  } catch {
+    // A kernel without IPv6 has no such sysctl: nothing to disable (Docker only warns too).
+  }
+}
+
+function syncLoopbackIpv6(core: Core, record: SandboxRecord, eps: ReturnType<typeof sandboxEndpoints>): void {
+  const want = eps.some(({ endpoint }) => endpoint.ipv6 !== '') ? '0' : '1';
+  try {
+    core.kernel.writeSysctl(record.nsPath, 'net.ipv6.conf.lo.disable_ipv6', want);
+  } catch {
+    // no IPv6 in this kernel
+  }
+}
+
+/**
+ * The endpoint that provides the default gateway, as libnetwork's epHeap orders them: networks
+ * that offer a gateway (bridge, not internal — Docker 23+ gives an internal network's endpoint no
+ * gateway) come first, then (equal priority: tsnet has no gw-priority) the network whose *name*
+ * sorts first, so `network connect n1` onto a container on n2 moves the default route to n1.
+ */
+export function gatewayEndpoint(core: Core, record: SandboxRecord) {
+  const candidates = sandboxEndpoints(core, record).filter(({ endpoint, network }) => (endpoint.ipv4 || endpoint.ipv6) && driverOf(core, network).providesGateway(network));
+  candidates.sort((a, b) => (a.network.name < b.network.name ? -1 : a.network.name > b.network.name ? 1 : 0));
+  return candidates[0];
+}
+
+/**
+ * The default routes (v4 and v6) through the gateway endpoint; called after every connect and
+ * disconnect (a route through a removed interface is already gone with it). Also keeps lo's IPv6
+ * in step with the endpoints.
  */
 export async function updateGateway(core: Core, record: SandboxRecord): Promise<void> {
   if (record.mode !== 'private') return;
   const eps = sandboxEndpoints(core, record);
+  syncLoopbackIpv6(core, record, eps);
+  const anyV6 = eps.some(({ endpoint }) => endpoint.ipv6 !== '');
+  const gw = gatewayEndpoint(core, record);
   const ns = await core.kernel.ns(record.nsPath);
   for (const family of [4, 6] as const) {
     const dst = family === 4 ? 'default' : '::/0';
-    const gw = eps.find(({ endpoint, network }) => (family === 4 ? endpoint.ipv4 : endpoint.ipv6) && driverOf(core, network).providesGateway(network));
     const pool = gw?.network.pools.find((p) => p.family === family);
-    if (gw && pool?.gateway) await ns.ensureRoute({ dst, gateway: pool.gateway, dev: gw.endpoint.ifName });
-    else if (family === 4) await ns.removeRoute({ dst }).catch(() => undefined);
+    const has = gw && (family === 4 ? gw.endpoint.ipv4 : gw.endpoint.ipv6);
+    if (gw && has && pool?.gateway) await ns.ensureRoute({ dst, gateway: pool.gateway, dev: gw.endpoint.ifName });
+    // (IPv6 stays disabled in a sandbox without IPv6 endpoints: no v6 route can exist there.)
+    else if (family === 4 || anyV6) await ns.removeRoute({ dst }).catch(() => undefined);
   }
 }

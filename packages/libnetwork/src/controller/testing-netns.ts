@@ -22,8 +22,8 @@ export interface NetnsWorld {
   firewall: Firewall;
   dataDir: string;
   hostResolvConf: string;
-  /** Stops this controller and starts a new one on the same store (a daemon restart). */
-  restart(): Promise<Controller>;
+  /** Stops this controller and starts a new one on the same store (a daemon restart), optionally with a changed config. */
+  restart(config?: ControllerConfigInput): Promise<Controller>;
   /** Removes everything: sandboxes, networks, rules, the host namespace, the data dir. */
   destroy(): Promise<void>;
 }
@@ -36,6 +36,7 @@ export async function netnsWorld(backend: BackendName = 'nftables', config: Cont
   writeFileSync(hostResolvConf, 'nameserver 127.0.0.53\nnameserver 192.0.2.53\nsearch example.com\n');
   const firewall = createFirewall({ backend, nsPath: hostNs.path });
   const sandboxNs = new Set<string>();
+  let current = config;
   const open = async (): Promise<{ controller: Controller; store: Store; ipam: Ipam }> => {
     const store = await openFileStore(join(dataDir, 'store'));
     const ipam = await Ipam.open({ store });
@@ -46,7 +47,7 @@ export async function netnsWorld(backend: BackendName = 'nftables', config: Cont
       firewall,
       hostNsPath: hostNs.path,
       dataDir,
-      config: { hostResolvConfPath: hostResolvConf, ...config },
+      config: { hostResolvConfPath: hostResolvConf, ...current },
     });
     controller.events.subscribe((e) => {
       if (e.type === 'sandbox.create' && e.sandbox.mode === 'private') sandboxNs.add(e.sandbox.nsPath.split('/').pop()!);
@@ -61,7 +62,8 @@ export async function netnsWorld(backend: BackendName = 'nftables', config: Cont
     dataDir,
     hostResolvConf,
     ...first,
-    async restart() {
+    async restart(changed?: ControllerConfigInput) {
+      if (changed) current = changed;
       await world.controller.stop();
       await world.store.close();
       const next = await open();

@@ -38,6 +38,9 @@ export async function joinBridge(ctx: DriverContext, network: NetworkRecord, end
   if (!ctx.config.userlandProxy) await ctx.host.setHairpin(endpoint.hostIfName, true);
   await ctx.host.setUp(endpoint.hostIfName);
   const sb = await ctx.kernel.ns(target.sandbox.nsPath);
+  // The sandbox starts with IPv6 disabled everywhere (as Docker); only an IPv6 endpoint's own
+  // interface gets it back, before its address (the kernel refuses one on a disabled link).
+  if (endpoint.ipv6) ctx.kernel.writeSysctl(target.sandbox.nsPath, `net.ipv6.conf.${target.ifName}.disable_ipv6`, '0');
   if (endpoint.ipv4) await sb.ensureAddress(target.ifName, endpoint.ipv4);
   if (endpoint.ipv6) await sb.ensureAddress(target.ifName, endpoint.ipv6, { nodad: true });
   await sb.setUp(target.ifName);
