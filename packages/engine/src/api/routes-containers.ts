@@ -4,17 +4,27 @@ import { checkNetworkModeConflicts, createWarnings, parseLink, substituteHostGat
 import type { ContainerRecord, HostConfigBody } from '../services/container-types.js';
 import { inspectContainer, summarizeContainer } from '../services/container-view.js';
 import type { ApiServices, Route } from './context.js';
+import { createdUntil, labelsMatch, portFilterKeys, regexMatch } from './filters.js';
 import { API_VERSION, boolParam, hijack, intParam, parseFilters, readJson, readObject, sendEmpty, sendJson, type Ctx } from './http.js';
 
 /** A Tty container's (or exec's) output goes raw; otherwise in stdout/stderr frames. */
 const frame = (tty: boolean, stream: 'stdout' | 'stderr', data: Buffer | string): Buffer => (tty ? Buffer.from(data) : encodeFrame(stream, data));
 
-const LIST_FILTERS = ['id', 'name', 'label', 'status', 'network', 'exited', 'ancestor', 'volume', 'before', 'since'];
+const LIST_FILTERS = ['id', 'name', 'label', 'label!', 'status', 'network', 'exited', 'ancestor', 'volume', 'before', 'since', 'publish', 'expose', 'health', 'isolation', 'is-task'];
+
+/** `before`/`since`: the creation time of the container they name (dockerd refuses an unknown one). */
+function createdOf(s: ApiServices, refs: string[] | undefined): string[] {
+  return (refs ?? []).map((ref) => s.containers.find(ref).created);
+}
 
 function listContainers(s: ApiServices, c: Ctx): Array<Record<string, unknown>> {
   const all = boolParam(c.query, 'all');
   const f = parseFilters(c.query, LIST_FILTERS);
   const some = (key: string, test: (v: string) => boolean): boolean => !f.has(key) || f.get(key)!.some(test);
+  const before = createdOf(s, f.get('before'));
+  const since = createdOf(s, f.get('since'));
+  const publish = new Set((f.get('publish') ?? []).flatMap(portFilterKeys));
+  const expose = new Set((f.get('expose') ?? []).flatMap(portFilterKeys));
   const rows: Array<{ r: ContainerRecord; st: ContainerState }> = [];
   for (const r of s.containers.records()) {
     const st = s.runtime.state(r.id);
@@ -22,11 +32,11 @@ function listContainers(s: ApiServices, c: Ctx): Array<Record<string, unknown>> 
     const nets = Object.keys(r.endpoints);
     const ok =
       some('id', (v) => r.id.startsWith(v)) &&
-      some('name', (v) => r.name.includes(v.replace(/^\//, ''))) &&
-      (!f.has('label') || f.get('label')!.every((v) => {
-        const eq = v.indexOf('=');
-        return eq < 0 ? v in r.labels : r.labels[v.slice(0, eq)] === v.slice(eq + 1);
-      })) &&
+      // dockerd matches the pattern against the name with and without its leading '/'.
+      some('name', (v) => regexMatch(v, r.name) || regexMatch(v, `/${r.name}`)) &&
+      labelsMatch(r.labels, f) &&
+      before.every((t) => r.created < t) &&
+      since.every((t) => r.created > t) &&
       some('status', (v) => st.status === v) &&
       some('exited', (v) => st.status === 'exited' && st.exitCode === Number(v)) &&
       some('network', (v) => nets.includes(v) || s.controller.networks().some((n) => n.id.startsWith(v) && nets.includes(n.name))) &&
@@ -35,7 +45,12 @@ function listContainers(s: ApiServices, c: Ctx): Array<Record<string, unknown>> 
     if (ok) rows.push({ r, st });
   }
   const limit = intParam(c.query, 'limit');
-  const out = rows.reverse().map(({ r, st }) => summarizeContainer(s.controller, r, st));
+  const out = rows.reverse().map(({ r, st }) => summarizeContainer(s.controller, r, st)).filter((row) => {
+    const ports = (row.Ports ?? []) as Array<{ PrivatePort: number; PublicPort?: number; Type: string }>;
+    // publish: the host side of a binding; expose: the container side (dockerd's list.go).
+    return (publish.size === 0 || ports.some((p) => p.PublicPort !== undefined && publish.has(`${p.PublicPort}/${p.Type}`))) &&
+      (expose.size === 0 || ports.some((p) => expose.has(`${p.PrivatePort}/${p.Type}`)));
+  });
   return limit !== undefined && limit > 0 ? out.slice(0, limit) : out;
 }
 
@@ -266,10 +281,11 @@ export const containerRoutes: Route[] = [
     method: 'POST',
     path: '/containers/prune',
     handler: async (c, s) => {
-      parseFilters(c.query, ['label', 'until']);
+      const filters = parseFilters(c.query, ['label', 'label!', 'until']);
+      const now = Date.now();
       const deleted: string[] = [];
       for (const r of s.containers.records()) {
-        if (s.runtime.state(r.id).status === 'running') continue;
+        if (s.runtime.state(r.id).status === 'running' || !labelsMatch(r.labels, filters) || !createdUntil(r.created, filters, now)) continue;
         await s.containers.remove(r.id);
         deleted.push(r.id);
       }

@@ -1,6 +1,7 @@
 import { invalid } from '@tsnet/errors';
 import type { Route } from './context.js';
-import { API_VERSION, boolParam, sendJson, type Ctx } from './http.js';
+import { pruneImages } from './disk-usage.js';
+import { API_VERSION, boolParam, parseFilters, sendJson, type Ctx } from './http.js';
 
 function streamStatus(c: Ctx, lines: Array<Record<string, unknown>>): void {
   const res = c.res!;
@@ -12,6 +13,15 @@ function streamStatus(c: Ctx, lines: Array<Record<string, unknown>>): void {
 const wildcard = (c: Ctx): string => decodeURIComponent(c.params['*'] ?? '');
 
 export const imageRoutes: Route[] = [
+  {
+    method: 'POST',
+    path: '/images/prune',
+    handler: async (c, s) => {
+      const filters = parseFilters(c.query, ['dangling', 'until', 'label', 'label!']);
+      const dangling = filters.get('dangling')?.[0] ?? 'true';
+      sendJson(c, 200, await pruneImages(s, !['false', '0'].includes(dangling), filters));
+    },
+  },
   {
     method: 'POST',
     path: '/images/create',

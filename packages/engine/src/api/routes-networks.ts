@@ -1,7 +1,8 @@
 import { z } from 'zod';
-import { invalid } from '@tsnet/errors';
+import { invalid, isTsnetError } from '@tsnet/errors';
 import type { NetworkInspect } from '@tsnet/libnetwork';
 import type { ApiServices, Route } from './context.js';
+import { createdUntil, labelsMatch } from './filters.js';
 import { parseFilters, readObject, sendEmpty, sendJson } from './http.js';
 import { zodProblem } from './validate.js';
 
@@ -154,20 +155,28 @@ export const networkRoutes: Route[] = [
   {
     method: 'POST',
     path: '/networks/prune',
-    handler: async (c, s) => {
-      const filters = parseFilters(c.query, ['label', 'until']);
-      const labels: Record<string, string | undefined> = {};
-      for (const l of filters.get('label') ?? []) {
-        const eq = l.indexOf('=');
-        labels[eq < 0 ? l : l.slice(0, eq)] = eq < 0 ? undefined : l.slice(eq + 1);
-      }
-      const before = new Map(s.controller.networks().map((n) => [n.name, n]));
-      const removed = await s.controller.pruneNetworks({ labels });
-      for (const name of removed) {
-        const n = before.get(name);
-        if (n) s.events.emit('network', 'destroy', n.id, { name, type: n.driver });
-      }
-      sendJson(c, 200, { NetworksDeleted: removed });
-    },
+    handler: async (c, s) => sendJson(c, 200, { NetworksDeleted: await pruneNetworks(s, parseFilters(c.query, ['label', 'label!', 'until'])) }),
   },
 ];
+
+/**
+ * `network prune`: every user-defined network without endpoints that passes `label`, `label!` and
+ * `until` (created before it), as dockerd. One that gained an endpoint meanwhile is skipped.
+ */
+async function pruneNetworks(s: ApiServices, filters: Map<string, string[]>): Promise<string[]> {
+  const now = Date.now();
+  const used = new Set(s.controller.endpoints().map((e) => e.networkId));
+  const removed: string[] = [];
+  for (const n of s.controller.networks()) {
+    if (n.predefined || used.has(n.id) || !labelsMatch(n.labels, filters) || !createdUntil(n.created, filters, now)) continue;
+    try {
+      await s.controller.deleteNetwork(n.id);
+    } catch (error) {
+      if (isTsnetError(error) && (error.kind === 'conflict' || error.kind === 'not-found')) continue;
+      throw error;
+    }
+    s.events.emit('network', 'destroy', n.id, { name: n.name, type: n.driver });
+    removed.push(n.name);
+  }
+  return removed;
+}

@@ -1,5 +1,6 @@
 import { cpus, hostname, release, totalmem, arch } from 'node:os';
 import { eventMatches, type DockerEvent } from '../services/events.js';
+import { systemDf } from './disk-usage.js';
 import type { Route } from './context.js';
 import { API_VERSION, MIN_API_VERSION, parseFilters, sendJson, type Ctx } from './http.js';
 
@@ -34,6 +35,16 @@ function unixTime(value: string | null): number | undefined {
 const EVENT_FILTERS = ['type', 'event', 'container', 'network', 'volume', 'image', 'label', 'scope', 'daemon'];
 
 export const systemRoutes: Route[] = [
+  { method: 'GET', path: '/system/df', handler: async (c, s) => sendJson(c, 200, await systemDf(s)) },
+  // No builder here: `docker system prune` calls this last and must succeed.
+  {
+    method: 'POST',
+    path: '/build/prune',
+    handler: async (c) => {
+      parseFilters(c.query, ['until', 'id', 'parent', 'type', 'description', 'inuse', 'shared', 'private', 'unused-for', 'label', 'label!']);
+      sendJson(c, 200, { CachesDeleted: [], SpaceReclaimed: 0 });
+    },
+  },
   { method: 'GET', path: '/_ping', handler: async (c) => ping(c) },
   { method: 'HEAD', path: '/_ping', handler: async (c) => ping(c) },
   {
