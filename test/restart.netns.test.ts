@@ -47,8 +47,9 @@ describeNetns('tsnetd restart (docker CLI)', () => {
     expect(await until(() => curl(8080) === 'pong', 5000, 'httpd in web')).toBe(true);
     const before = { web: inspect('web'), client: inspect('client'), legacy: inspect('legacy'), idle: inspect('idle') };
     const kernel = kernelSnapshot(d);
-    const sandboxNs = kernel.sandboxes;
-    expect(sandboxNs.length).toBe(4);
+    // Docker's rule: only running containers have a sandbox (idle is only created).
+    expect(kernel.sandboxes.length).toBe(3);
+    expect(before.idle.NetworkSettings.SandboxID).toBe('');
 
     await d.stop('SIGKILL');
     // The containers do not depend on the daemon process.
@@ -112,7 +113,7 @@ describeNetns('tsnetd restart (docker CLI)', () => {
     if (process.env.TSNET_E2E_DEBUG) console.log(listed.length, d.log().split('\n').filter((l) => /no record|interrupted/.test(l)));
     const bundles = readdirSync(join(d.dataRoot, 'containers')).filter((n) => /^[0-9a-f]{64}$/.test(n));
     expect(bundles.sort()).toEqual([...listed].sort());
-    const sandboxOwners = listed.map((id) => inspect(id).NetworkSettings.SandboxID as string);
+    const sandboxOwners = listed.map((id) => inspect(id).NetworkSettings.SandboxID as string).filter(Boolean);
     expect(kernelSnapshot(d).sandboxes.sort()).toEqual(sandboxOwners.map((sb) => `tsnet-${sb.slice(0, 12)}`).sort());
     // Every address on `busy` is held by exactly one listed container.
     const ips = listed.map((id) => inspect(id).NetworkSettings.Networks.busy?.IPAddress).filter(Boolean);
@@ -122,6 +123,32 @@ describeNetns('tsnetd restart (docker CLI)', () => {
     await until(() => kernelSnapshot(d).links.every((l) => !l.startsWith('veth') && !l.startsWith('tsnetgc')), 5000, 'links gone');
     expect(kernelSnapshot(d).sandboxes).toEqual([]);
     expect(d.ns.sh('nft list ruleset')).not.toMatch(/10\.61\.0\.0|\. 910\d /);
+  });
+
+  it('a container that exits gives its network back, also when it exits while the daemon is down (SIGKILL)', async () => {
+    d.dockerOk(['network', 'create', '--subnet', '10.62.0.0/24', 'ex']);
+    d.dockerOk(['run', '-d', '--name', 'ex1', '--net', 'ex', '--ip', '10.62.0.50', '-p', '9300:80', 'busybox', 'sleep', '600']);
+    const pid = inspect('ex1').State.Pid as number;
+    expect(kernelSnapshot(d).sandboxes.length).toBe(1);
+    await d.stop('SIGKILL');
+    process.kill(pid, 'SIGKILL'); // the container dies while no daemon watches
+    await until(() => { try { process.kill(pid, 0); return false; } catch { return true; } }, 5000, 'ex1 gone');
+    await d.start();
+    expect(inspect('ex1').State.Status).toBe('exited');
+    expect(kernelSnapshot(d).sandboxes).toEqual([]);
+    expect(d.ns.sh('nft list ruleset')).not.toMatch(/\. 9300 /);
+    // Its static address and its port are free for another container; the exited one keeps its config.
+    d.dockerOk(['run', '-d', '--name', 'ex2', '--net', 'ex', '--ip', '10.62.0.50', '-p', '9300:80', 'busybox', 'sh', '-c', 'sleep 1']);
+    expect(inspect('ex1').NetworkSettings.Networks.ex).toMatchObject({ IPAMConfig: { IPv4Address: '10.62.0.50' }, IPAddress: '' });
+    // ex2 exits by itself: the runtime's exit event releases its sandbox, rules and port.
+    await until(() => inspect('ex2').State.Status === 'exited', 10_000, 'ex2 exits');
+    await until(() => kernelSnapshot(d).sandboxes.length === 0, 5000, 'ex2 sandbox released');
+    expect(d.ns.sh('nft list ruleset')).not.toMatch(/\. 9300 /);
+    expect(d.dockerOk(['network', 'inspect', '-f', '{{len .Containers}}', 'ex'])).toBe('0');
+    // Docker: a network only stopped containers are connected to can be removed; their start then fails.
+    d.dockerOk(['network', 'rm', 'ex']);
+    expect(d.docker(['start', 'ex1']).stderr).toMatch(/not found/);
+    d.dockerOk(['rm', 'ex1', 'ex2']);
   });
 
   it('SIGTERM stops the containers (no live-restore); they are stopped after the restart', async () => {
