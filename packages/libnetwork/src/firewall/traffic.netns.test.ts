@@ -49,6 +49,7 @@ for (const backend of ['nftables', 'iptables'] as const) {
       await serve(t, c1, 'c1', 81); // never published
       await serve(t, t.containers.get('c3')!.ns, 'c3', 80);
       await serve(t, t.containers.get('c4')!.ns, 'c4', 80);
+      await serve(t, t.containers.get('c5')!.ns, 'c5', 80);
       await serve(t, t.outside, 'outside', 80);
       // A machine of the host's LAN that routes the container subnets through the host (F39).
       t.outside.sh(`ip route add 10.0.0.0/8 via ${HOST_IP}`);
@@ -95,6 +96,17 @@ for (const backend of ['nftables', 'iptables'] as const) {
       expect(pings(t.outside, '10.3.0.2')).toBe(false); // internal network
       // The published port itself, through the host address, still works from outside.
       expect(tcpGet(t.outside, HOST_IP, 8080)).toBe(`c1 from ${OUTSIDE_IP}`);
+    });
+
+    it('publishes nothing for a container on an internal network (F51, as Docker)', async () => {
+      await fw().apply({ ...state, portMappings: [...state.portMappings, mapping(i, '10.3.0.2', 8900, 80)] });
+      // The host itself reaches c5 directly (not forwarded), so the server is there...
+      expect(tcpGet(t.host, '10.3.0.2', 80)).toBe('c5 from 10.3.0.1');
+      // ...but no host address leads to it: without the DNAT the reply path through the host existed.
+      expect(tcpGet(t.host, HOST_IP, 8900)).toBe('');
+      expect(tcpGet(t.outside, HOST_IP, 8900)).toBe('');
+      expect((await fw().list()).some((r) => r.text.includes('8900'))).toBe(false);
+      await fw().apply(state);
     });
 
     it('masquerades containers going out', () => {
