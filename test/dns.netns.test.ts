@@ -77,4 +77,13 @@ describeNetns('tsnetd embedded DNS (docker CLI)', () => {
     expect(nx.status).not.toBe(0);
     expect(nx.stdout + nx.stderr).toMatch(/NXDOMAIN|can't find/);
   });
+
+  it('a stopped container no longer resolves and leaves the alias; it is back after start', async () => {
+    const w2 = ip('w2', 'front');
+    d.dockerOk(['stop', '-t', '0', 'w2']);
+    expect(lookup('w2').status).not.toBe(0);
+    for (let i = 0; i < 3; i++) expect(lookup('pool').stdout).not.toContain(w2);
+    d.dockerOk(['start', 'w2']);
+    expect(lookup('w2').stdout).toContain(ip('w2', 'front'));
+  });
 });

@@ -191,4 +191,31 @@ describeNetns('tsnetd networks (docker CLI)', () => {
     const user = d.dockerOk(['run', '--rm', '--net', 'app', '--dns', '192.0.2.53', 'busybox', 'cat', '/etc/resolv.conf']);
     expect(user).toMatch(/^nameserver 127\.0\.0\.11$/m);
   });
+
+  it('network connect/disconnect of a stopped container updates its config; -p survives disconnect+reconnect and stop+start', async () => {
+    d.dockerOk(['network', 'create', '--subnet', '10.33.0.0/24', 'pnet']);
+    d.dockerOk(['network', 'create', '--subnet', '10.34.0.0/24', 'later']);
+    d.dockerOk(['create', '--name', 'pc', '--net', 'pnet', '-p', '8601:80', 'busybox', 'sleep', '600']);
+    // Docker: connect on a created container is recorded and applied at start.
+    d.dockerOk(['network', 'connect', '--ip', '10.34.0.9', 'later', 'pc']);
+    expect(d.dockerOk(['network', 'inspect', '-f', '{{len .Containers}}', 'later'])).toBe('0');
+    d.dockerOk(['start', 'pc']);
+    expect(ipOf('pc', 'later')).toBe('10.34.0.9');
+    expect(d.dockerOk(['port', 'pc'])).toBe('80/tcp -> 0.0.0.0:8601');
+    d.dockerOk(['network', 'disconnect', 'pnet', 'pc']);
+    d.dockerOk(['network', 'disconnect', 'later', 'pc']);
+    expect(d.docker(['port', 'pc']).stdout.trim()).toBe('');
+    d.dockerOk(['network', 'connect', 'pnet', 'pc']);
+    expect(d.dockerOk(['port', 'pc'])).toBe('80/tcp -> 0.0.0.0:8601');
+    expect(d.ns.sh('nft list ruleset')).toMatch(/tcp \. 8601 [^\n]*: 10\.33\.0\.\d+ \. 80\b/);
+    d.dockerOk(['stop', '-t', '0', 'pc']);
+    d.dockerOk(['network', 'disconnect', 'pnet', 'pc']);
+    expect(d.docker(['network', 'disconnect', 'pnet', 'pc']).status).not.toBe(0);
+    d.dockerOk(['network', 'connect', 'pnet', 'pc']);
+    d.dockerOk(['start', 'pc']);
+    expect(d.dockerOk(['port', 'pc'])).toBe('80/tcp -> 0.0.0.0:8601');
+    expect(Object.keys(JSON.parse(d.dockerOk(['inspect', '-f', '{{json .NetworkSettings.Networks}}', 'pc'])))).toEqual(['pnet']);
+    d.dockerOk(['rm', '-f', 'pc']);
+    d.dockerOk(['network', 'rm', 'pnet', 'later']);
+  });
 });
