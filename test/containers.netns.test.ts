@@ -99,4 +99,21 @@ describeNetns('tsnetd containers (docker CLI)', () => {
     expect(d.dockerOk(['ps', '-aq'])).toBe('');
     expect(d.dockerOk(['volume', 'ls', '-q'])).not.toContain(vol);
   });
+
+  it('run --rm with a start that fails (missing command, refused sysctl) returns and leaves no container', () => {
+    const missing = d.docker(['run', '--rm', '--name', 'nocmd', 'busybox', '/nonexistent'], { timeoutMs: 20_000 });
+    expect(missing.status).toBe(127);
+    expect(missing.stderr).toMatch(/nonexistent/);
+    const sysctl = d.docker(['run', '--rm', '--name', 'nosysctl', '--net', 'host', '--sysctl', 'net.ipv4.ip_forward=0', 'busybox', 'true'], { timeoutMs: 20_000 });
+    expect(sysctl.status).not.toBe(0);
+    expect(sysctl.status).not.toBe(-1); // -1: the CLI hung until the timeout
+    expect(d.dockerOk(['ps', '-aq'])).toBe('');
+  });
+
+  it('a failed create leaves nothing referenced: its volume can be removed', () => {
+    d.dockerOk(['volume', 'create', '-o', 'type=bogus', '-o', 'device=x', 'vy']);
+    expect(d.docker(['run', '--rm', '-v', 'vy:/x', 'busybox', 'true']).status).toBe(125);
+    expect(d.dockerOk(['ps', '-aq'])).toBe('');
+    d.dockerOk(['volume', 'rm', 'vy']);
+  });
 });
