@@ -66,13 +66,9 @@ export class NftFirewall implements Firewall {
     await this.#session.run(plan.script);
     recordAdds(plan);
     this.#view = plan.next;
-    if (plan.adds.length > 0) {
-      // Rules are deleted by handle; learn the new ones now, off the caller's clock, so a later
-      // delete is one round trip. Queued behind this apply; a failure only means asking later.
-      const chains = new Set(plan.adds.map((a) => a.chainKey));
-      const view = plan.next;
-      void this.#serial(() => this.#learnHandles(view, chains)).catch(() => undefined);
-    }
+    // Rules are deleted by handle; the handles of rules added here are learnt lazily, by the
+    // apply that first deletes one (planNft's needHandles). Looking them up in the background
+    // right after each apply made the *next* apply (a connect after a create) wait ~10 ms for it.
   }
 
   async #learnHandles(view: View, chains: Set<string>): Promise<void> {
