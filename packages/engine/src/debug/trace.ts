@@ -135,7 +135,21 @@ function routed(model: Model, where: Where, route: RouteInfo, path: { from: stri
   if (srcNet && dstNet && srcNet.id !== dstNet.id) {
     return [...hops, { step: 'FORWARD → TSNET-ISOLATION-STAGE-1/2', detail: `${srcNet.bridge} (${srcNet.name}) → ${dstNet.bridge} (${dstNet.name}): networks are isolated from each other; \`network connect ${dstNet.name} ${path.from}\` would join them`, verdict: 'drop' }];
   }
+  if (dstNet && !srcNet) return [...hops, intoBridge(dstNet, target, opts)];
   return [...hops, { step: 'FORWARD', detail: `${inbound ?? '?'} → ${hostRoute.dev}: accepted${srcNet?.masquerade ? `, masqueraded (outgoing from ${srcNet.subnets.join(' ')})` : ''}`, verdict: 'pass' }];
+}
+
+/**
+ * New connections routed into a bridge from elsewhere pass only to a published container port
+ * (filter TSNET); everything else meets the bridge's `! -i br -o br` drop, as in Docker.
+ */
+function intoBridge(dstNet: NetView, target: Target, opts: TraceOptions): Hop {
+  const proto = opts.proto ?? 'tcp';
+  const published = opts.port !== undefined
+    && target.container?.ports.some((p) => p.containerPort === opts.port && p.proto === proto);
+  return published
+    ? { step: 'FORWARD → TSNET', detail: `${proto}/${opts.port} is published by ${target.container?.name}: accepted into ${dstNet.bridge}`, verdict: 'pass' }
+    : { step: 'FORWARD (drop)', detail: `! -i ${dstNet.bridge} -o ${dstNet.bridge}: only published ports may enter ${dstNet.name} from outside`, verdict: 'drop' };
 }
 
 function localTarget(model: Model, where: Where, target: Target, opts: TraceOptions): Hop[] {
