@@ -87,6 +87,23 @@ describeNetns('tsnetd API parity with dockerd (docker CLI)', () => {
     d.dockerOk(['rm', '-f', 'b2', 'b1']);
   });
 
+  it('--link target:alias on a user-defined network: the alias resolves for the linking container only (F35)', () => {
+    d.dockerOk(['network', 'create', 'ln1']);
+    d.dockerOk(['run', '-d', '--name', 'la1', '--net', 'ln1', 'busybox', 'sleep', '600']);
+    const ip = d.dockerOk(['inspect', '-f', '{{.NetworkSettings.Networks.ln1.IPAddress}}', 'la1']);
+    d.dockerOk(['run', '-d', '--name', 'la2', '--net', 'ln1', '--link', 'la1:dbalias', 'busybox', 'sleep', '600']);
+    d.dockerOk(['run', '-d', '--name', 'la3', '--net', 'ln1', 'busybox', 'sleep', '600']);
+    const linked = d.exec('la2', 'nslookup dbalias 127.0.0.11');
+    expect(linked.status, linked.stdout + linked.stderr).toBe(0);
+    expect(linked.stdout).toContain(`Address: ${ip}`);
+    expect(d.exec('la2', 'ping -c1 -W2 dbalias').status).toBe(0);
+    // As in Docker: no /etc/hosts line and no env vars on user-defined networks.
+    expect(d.exec('la2', 'cat /etc/hosts').stdout).not.toContain('dbalias');
+    expect(d.exec('la3', 'nslookup dbalias 127.0.0.11').stdout).not.toContain(`Address: ${ip}`);
+    d.dockerOk(['rm', '-f', 'la2', 'la3', 'la1']);
+    d.dockerOk(['network', 'rm', 'ln1']);
+  });
+
   it('network prune honours until and label! (F6, F7)', () => {
     d.dockerOk(['network', 'create', 'pr6']);
     d.dockerOk(['network', 'create', '--label', 'keep=1', 'pr7']);
