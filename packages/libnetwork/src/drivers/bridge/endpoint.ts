@@ -21,6 +21,13 @@ export async function joinBridge(ctx: DriverContext, network: NetworkRecord, end
     mtu: config.mtu,
     peerMac: endpoint.macAddress,
   });
+  // The host side (bridge port) and the sandbox side (addresses) are independent netlink sockets:
+  // set them up side by side, and wait for both before reporting (no undo races a step in flight).
+  const results = await Promise.allSettled([hostSide(ctx, network, endpoint, config), sandboxSide(ctx, endpoint, target)]);
+  for (const r of results) if (r.status === 'rejected') throw r.reason;
+}
+
+async function hostSide(ctx: DriverContext, network: NetworkRecord, endpoint: EndpointRecord, config: BridgeConfig): Promise<void> {
   try {
     await ctx.host.setMaster(endpoint.hostIfName, config.bridgeName);
   } catch (error) {
@@ -37,6 +44,9 @@ export async function joinBridge(ctx: DriverContext, network: NetworkRecord, end
   // port it went in by; the bridge drops that unless the port is in hairpin mode (Docker does this too).
   if (!ctx.config.userlandProxy) await ctx.host.setHairpin(endpoint.hostIfName, true);
   await ctx.host.setUp(endpoint.hostIfName);
+}
+
+async function sandboxSide(ctx: DriverContext, endpoint: EndpointRecord, target: JoinTarget): Promise<void> {
   const sb = await ctx.kernel.ns(target.sandbox.nsPath);
   // The sandbox starts with IPv6 disabled everywhere (as Docker); only an IPv6 endpoint's own
   // interface gets it back, before its address (the kernel refuses one on a disabled link).
