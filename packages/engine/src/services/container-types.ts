@@ -120,4 +120,8 @@ export interface ContainerRecord {
   labels: Record<string, string>;
   /** Why the last start failed before the process ran (a taken port...): Docker's State.Error. */
   startError?: string;
+  /** Stopped or killed through the API: restart policies leave it stopped (Docker's HasBeenManuallyStopped). */
+  manuallyStopped?: boolean;
+  /** Restarts done by the restart policy since the last start through the API. */
+  restartCount?: number;
 }

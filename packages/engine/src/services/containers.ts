@@ -13,6 +13,7 @@ import type { DnsGlue } from './dns.js';
 import type { EventBus } from './events.js';
 import { connectEndpoint } from './network-join.js';
 import { networkDown, networkUp, portsOf, type NetDeps } from './container-network.js';
+import { restartDelayMs, shouldRestart, shouldRestartAtBoot } from './restart-policy.js';
 
 const PREFIX = '/engine/containers/';
 
@@ -80,17 +81,41 @@ export class ContainerService {
       const r = this.#records.get(e.id);
       if (!r) return;
       this.#o.events.emit('container', 'die', r.id, { ...this.#attrs(r), exitCode: String(e.exitCode) });
-      void this.#afterExit(r.id);
+      void this.#afterExit(r.id, e.exitCode);
     });
+    // Restart policies at daemon start: what was running (or exited on failure) comes back.
+    for (const r of this.records()) {
+      const st = this.#o.runtime.state(r.id);
+      if (st.status !== 'exited' || r.autoRemove || !shouldRestartAtBoot(r, st.exitCode)) continue;
+      await this.#locked(r.id, () => this.#start(r)).catch((e: unknown) => this.#log(`restart ${r.id.slice(0, 12)}: ${String(e)}`));
+    }
   }
 
   /** A process that ended (by itself or by stop/kill) gives its network back; `--rm` removes it. */
-  async #afterExit(id: string): Promise<void> {
+  async #afterExit(id: string, exitCode: number): Promise<void> {
     await this.#locked(id, async () => {
       const r = this.#records.get(id);
       if (r && this.#o.runtime.has(id) && this.#o.runtime.state(id).status !== 'running') await this.#releaseNetwork(r);
     }).catch((e: unknown) => this.#log(`release network of ${id.slice(0, 12)}: ${String(e)}`));
-    if (this.#records.get(id)?.autoRemove) await this.#autoRemove(id);
+    const r = this.#records.get(id);
+    if (r?.autoRemove) await this.#autoRemove(id);
+    else if (r && !this.#shuttingDown && shouldRestart(r, exitCode)) this.#scheduleRestart(r);
+  }
+
+  #shuttingDown = false;
+
+  /** The restart policy's next try, after moby's back-off; skipped if stopped or removed meanwhile. */
+  #scheduleRestart(r: ContainerRecord): void {
+    const count = r.restartCount ?? 0;
+    const timer = setTimeout(() => {
+      void this.#locked(r.id, async () => {
+        if (!this.#records.has(r.id) || this.#shuttingDown || r.manuallyStopped || this.#o.runtime.state(r.id).status === 'running') return;
+        r.restartCount = count + 1;
+        this.#o.events.emit('container', 'restart', r.id, this.#attrs(r));
+        await this.#start(r);
+      }).catch((e: unknown) => this.#log(`restart ${r.id.slice(0, 12)}: ${String(e)}`));
+    }, restartDelayMs(count));
+    timer.unref();
   }
 
   /**
@@ -250,6 +275,8 @@ export class ContainerService {
    */
   async start(ref: string): Promise<'started' | 'already'> {
     const r = this.find(ref);
+    r.manuallyStopped = false;
+    r.restartCount = 0;
     try {
       return await this.#locked(r.id, () => this.#start(r));
     } catch (error) {
@@ -285,6 +312,7 @@ export class ContainerService {
     if (this.#o.runtime.state(r.id).status !== 'running') return 'already';
     const timeout = timeoutSeconds ?? stopTimeoutOf(r);
     await this.#locked(r.id, async () => {
+      r.manuallyStopped = true;
       await this.#o.runtime.stop(r.id, { ...(timeout !== undefined ? { timeoutSeconds: timeout } : {}), ...(signal ? { signal } : {}) });
       if (this.#o.runtime.state(r.id).status !== 'running') await this.#releaseNetwork(r);
     });
@@ -294,7 +322,10 @@ export class ContainerService {
 
   async kill(ref: string, signal?: string): Promise<void> {
     const r = this.find(ref);
+    // dockerd's killWithSignal marks the container manually stopped: no restart policy after it.
+    r.manuallyStopped = true;
     await this.#o.runtime.kill(r.id, signal || 'SIGKILL');
+    this.#saveLater(r);
     this.#o.events.emit('container', 'kill', r.id, { ...this.#attrs(r), signal: signal || 'SIGKILL' });
   }
 
@@ -424,6 +455,7 @@ export class ContainerService {
 
   /** Daemon shutdown: stop containers (and give their networks back) unless live-restore keeps them running. */
   async shutdown(keepRunning: boolean): Promise<void> {
+    this.#shuttingDown = true;
     if (keepRunning) return;
     await Promise.all(this.records().map((r) => this.#locked(r.id, async () => {
       await this.#o.runtime.stop(r.id, { timeoutSeconds: stopTimeoutOf(r) ?? 10 }).catch(() => undefined);
