@@ -26,6 +26,8 @@ describeNetns('tsnetd API parity with dockerd (docker CLI)', () => {
     const gw = d.dockerOk(['network', 'inspect', '-f', '{{(index .IPAM.Config 0).Gateway}}', 'bridge']);
     expect(gw).toMatch(/^\d+\.\d+\.\d+\.\d+$/);
     d.dockerOk(['network', 'create', 'hg1']);
+    // F4: a user-defined network's IPAM.Options is {} as in dockerd.
+    expect(JSON.parse(d.dockerOk(['network', 'inspect', 'hg1']))[0].IPAM.Options).toEqual({});
     for (const net of ['bridge', 'hg1']) {
       const hosts = d.dockerOk(['run', '--rm', '--net', net, '--add-host', 'host.docker.internal:host-gateway', 'busybox', 'cat', '/etc/hosts']);
       expect(hosts.split('\n')).toContain(`${gw}\thost.docker.internal`);
@@ -81,6 +83,10 @@ describeNetns('tsnetd API parity with dockerd (docker CLI)', () => {
     expect(b2.Config.Env).toEqual(['FOO=1']);
     expect(b2.HostConfig.Links).toEqual(['/b1:/b2/web']);
     expect(b2.NetworkSettings.Networks.bridge.Links).toBeNull();
+    // F5: dockerd's defaults for what the client left empty.
+    expect(b2.HostConfig).toMatchObject({ IpcMode: 'private', LogConfig: { Type: 'json-file' }, MemorySwappiness: null, PidsLimit: null });
+    expect(b2.HostConfig.MaskedPaths).toContain('/proc/kcore');
+    expect(d.exec('b2', 'cat /proc/kcore | head -c1 | wc -c').stdout.trim()).toBe('0');
     const env = d.exec('b2', 'env').stdout.split('\n');
     expect(env).toEqual(expect.arrayContaining(['FOO=1', 'WEB_NAME=/b2/web']));
     expect(env.some((l) => l.startsWith('WEB_ENV_HOSTNAME='))).toBe(false);

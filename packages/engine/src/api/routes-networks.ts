@@ -62,9 +62,18 @@ function labelMatch(labels: Record<string, string>, wanted: string): boolean {
   return eq < 0 ? wanted in labels : labels[wanted.slice(0, eq)] === wanted.slice(eq + 1);
 }
 
+/** dockerd shows `IPAM.Options: {}` for user-defined networks (null only for the predefined ones). */
+function dockerShape(predefined: boolean, i: NetworkInspect): NetworkInspect {
+  return predefined || i.IPAM.Options ? i : { ...i, IPAM: { ...i.IPAM, Options: {} } };
+}
+
+function inspectOne(s: ApiServices, ref: string): NetworkInspect {
+  return dockerShape(s.controller.network(ref).predefined, s.controller.inspectNetwork(ref));
+}
+
 function listNetworks(s: ApiServices, filters: Map<string, string[]>): NetworkInspect[] {
   const some = (key: string, test: (v: string) => boolean): boolean => !filters.has(key) || filters.get(key)!.some(test);
-  return s.controller.networks().map((n) => ({ n, i: s.controller.inspectNetwork(n.id) })).filter(({ n, i }) =>
+  return s.controller.networks().map((n) => ({ n, i: dockerShape(n.predefined, s.controller.inspectNetwork(n.id)) })).filter(({ n, i }) =>
     some('name', (v) => matchText(v, n.name)) &&
     some('id', (v) => n.id.startsWith(v)) &&
     some('driver', (v) => n.driver === v) &&
@@ -88,7 +97,7 @@ export const networkRoutes: Route[] = [
   {
     method: 'GET',
     path: '/networks/:id',
-    handler: async (c, s) => sendJson(c, 200, s.controller.inspectNetwork(c.params.id!)),
+    handler: async (c, s) => sendJson(c, 200, inspectOne(s, c.params.id!)),
   },
   {
     method: 'POST',

@@ -1,6 +1,7 @@
 import type { Controller, EndpointRecord, NetworkRecord } from '@tsnet/libnetwork';
 import { MountPlan } from '@tsnet/volumes';
 import { humanStatus, toDockerState } from '../runtime/docker-state.js';
+import { MASKED_PATHS, READONLY_PATHS } from '../runtime/index.js';
 import type { ContainerState } from '../runtime/index.js';
 import { normaliseLinks } from './container-create.js';
 import type { ContainerRecord } from './container-types.js';
@@ -88,6 +89,31 @@ function portsOf(r: ContainerRecord, eps: EndpointView[]): Record<string, Array<
   return out;
 }
 
+/**
+ * HostConfig as dockerd shows it: what was asked, with the daemon's defaults filled in where the
+ * client left a field empty (dockerd stores them at create).
+ */
+function hostConfigView(r: ContainerRecord): Record<string, unknown> {
+  const hc = r.hostConfig;
+  const log = (hc.LogConfig as { Type?: string; Config?: Record<string, string> } | undefined) ?? {};
+  return {
+    ...hc,
+    NetworkMode: r.networkMode,
+    Links: normaliseLinks(hc.Links as string[] | null | undefined, r.name),
+    ShmSize: r.mountPlan.shmSize,
+    AutoRemove: r.autoRemove,
+    IpcMode: hc.IpcMode || 'private',
+    CgroupnsMode: hc.CgroupnsMode || 'host',
+    LogConfig: { Type: log.Type || 'json-file', Config: log.Config ?? {} },
+    MemorySwappiness: hc.MemorySwappiness === -1 ? null : (hc.MemorySwappiness ?? null),
+    PidsLimit: hc.PidsLimit === 0 ? null : (hc.PidsLimit ?? null),
+    Runtime: hc.Runtime || 'runc',
+    // The masks the OCI spec really applies (runtime/oci-spec.ts).
+    MaskedPaths: [...MASKED_PATHS],
+    ReadonlyPaths: [...READONLY_PATHS],
+  };
+}
+
 /** `GET /containers/{id}/json` (Engine API v1.41 shape). */
 export function inspectContainer(controller: Controller, r: ContainerRecord, st: ContainerState): Record<string, unknown> {
   const eps = endpointsOf(controller, r);
@@ -122,7 +148,7 @@ export function inspectContainer(controller: Controller, r: ContainerRecord, st:
     ProcessLabel: '',
     AppArmorProfile: '',
     ExecIDs: null,
-    HostConfig: { ...r.hostConfig, NetworkMode: r.networkMode, Links: normaliseLinks(r.hostConfig.Links as string[] | null | undefined, r.name), ShmSize: r.mountPlan.shmSize, AutoRemove: r.autoRemove },
+    HostConfig: hostConfigView(r),
     GraphDriver: { Name: 'overlay2', Data: { MergedDir: st.rootfsPath } },
     Mounts: MountPlan.restore(r.mountPlan).inspectMounts(),
     Config: r.config,
