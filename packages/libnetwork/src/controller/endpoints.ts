@@ -215,12 +215,12 @@ export async function finishEndpointDelete(core: Core, endpoint: EndpointRecord,
   if (updatedSandbox) core.sandboxes.set(updatedSandbox.id, updatedSandbox);
   // Rules, interface and addresses are independent: undo them side by side (the veth's deletion
   // waits for an RCU grace period in the kernel; nothing else needs to wait for it).
+  // The default route is the sandbox's own business (another endpoint may take it over): it is
+  // settled beside the leave, since a route through the leaving interface goes with it anyway.
   await Promise.all([
     hadPorts ? applyFirewall(core) : undefined,
     undoEndpoint(core, network, endpoint, updatedSandbox ?? core.sandboxes.get(endpoint.sandboxId), release ? undefined : []),
+    updatedSandbox ? updateGateway(core, updatedSandbox).catch(() => undefined) : undefined,
   ]);
-  if (updatedSandbox) {
-    await updateGateway(core, updatedSandbox).catch(() => undefined);
-    refreshSandboxFiles(core, updatedSandbox);
-  }
+  if (updatedSandbox) refreshSandboxFiles(core, updatedSandbox);
 }

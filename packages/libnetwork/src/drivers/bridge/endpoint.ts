@@ -57,13 +57,18 @@ async function sandboxSide(ctx: DriverContext, endpoint: EndpointRecord, target:
 }
 
 /**
- * Leaving: the container side goes down first (the kernel drops its routes: the container is off
- * the network at once), then the host side is retired — deleting it, later, deletes both ends. If
- * the host side was already gone, the container side is deleted directly.
+ * Leaving: the container side goes down (the kernel drops its routes: the container is off the
+ * network at once) while the host side is retired — deleting it, later, deletes both ends; the two
+ * are independent sockets, so side by side. If the host side was already gone, the container side
+ * is deleted directly.
  */
 export async function leaveBridge(ctx: DriverContext, endpoint: EndpointRecord, sandbox: SandboxRecord): Promise<void> {
   const sb = endpoint.ifName && sandbox.nsName && ctx.kernel.namedNetns().includes(sandbox.nsName) ? await ctx.kernel.ns(sandbox.nsPath) : undefined;
-  if (sb && (await sb.linkByName(endpoint.ifName))) await sb.setDown(endpoint.ifName);
-  const retired = endpoint.hostIfName ? await ctx.retireLink(endpoint.hostIfName) : false;
-  if (!retired && sb) await sb.removeLink(endpoint.ifName);
+  const down = async (): Promise<void> => {
+    if (sb && (await sb.linkByName(endpoint.ifName))) await sb.setDown(endpoint.ifName);
+  };
+  const [downed, retired] = await Promise.allSettled([down(), endpoint.hostIfName ? ctx.retireLink(endpoint.hostIfName) : Promise.resolve(false)]);
+  if (retired.status === 'rejected') throw retired.reason;
+  if (!retired.value && sb) await sb.removeLink(endpoint.ifName);
+  else if (downed.status === 'rejected') throw downed.reason;
 }
