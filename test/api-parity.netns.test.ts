@@ -5,13 +5,14 @@
  */
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { describeNetns } from '@tsnet/testkit';
-import { startTsnetd, type Tsnetd } from './support/tsnetd.js';
+import { startTsnetd, until, type Tsnetd } from './support/tsnetd.js';
 
 describeNetns('tsnetd API parity with dockerd (docker CLI)', () => {
   let d: Tsnetd;
   beforeAll(async () => {
     // Ordinary Docker keys tsnet does not implement must not stop the daemon (F37).
-    d = await startTsnetd({ config: { 'log-driver': 'json-file', 'storage-driver': 'overlay2', debug: false, ipv6: false } });
+    // `ip` (default host address of -p) is implemented.
+    d = await startTsnetd({ config: { 'log-driver': 'json-file', 'storage-driver': 'overlay2', debug: false, ipv6: false, ip: '127.0.0.1' } });
   });
   afterAll(async () => {
     await d?.destroy();
@@ -143,6 +144,16 @@ describeNetns('tsnetd API parity with dockerd (docker CLI)', () => {
     expect(d.dockerOk(['port', 'hb1'])).toBe('80/tcp -> 127.0.0.1:8700');
     d.dockerOk(['rm', '-f', 'hb1']);
     d.dockerOk(['network', 'rm', 'hb']);
+  });
+
+  it('daemon.json ip: -p without an address binds there only, and is reported so', async () => {
+    d.dockerOk(['run', '-d', '--name', 'dip', '-p', '8701:80', 'busybox', 'sh', '-c', 'mkdir -p /www && echo pong > /www/index.html && httpd -f -p 80 -h /www']);
+    await until(() => d.exec('dip', 'netstat -ltn | grep -q ":80 "').status === 0, 5000, 'httpd in dip');
+    expect(d.dockerOk(['port', 'dip'])).toBe('80/tcp -> 127.0.0.1:8701');
+    const gw = d.dockerOk(['network', 'inspect', '-f', '{{(index .IPAM.Config 0).Gateway}}', 'bridge']);
+    expect(d.ns.exec(['curl', '-s', '-m', '3', 'http://127.0.0.1:8701/']).stdout.trim()).toBe('pong');
+    expect(d.ns.exec(['curl', '-s', '-m', '2', `http://${gw}:8701/`]).stdout.trim()).toBe('');
+    d.dockerOk(['rm', '-f', 'dip']);
   });
 
   it('system df and system prune work; prune removes stopped containers and their unused network (F50)', () => {

@@ -158,11 +158,26 @@ function prepareCreate(s: ApiServices, body: unknown): HostConfigBody | undefine
   const b = body as Record<string, unknown> & { HostConfig?: HostConfigBody | null };
   if (!b.HostConfig || typeof b.HostConfig !== 'object') return undefined;
   checkNetworkModeConflicts(b as Parameters<typeof checkNetworkModeConflicts>[0]);
+  const ip = s.config.file.ip;
+  if (ip && b.HostConfig.PortBindings && !bindingIpOfNetwork(s, b.HostConfig.NetworkMode)) {
+    // daemon.json `ip`: the default host address of -p without one, as dockerd's bridge driver.
+    for (const list of Object.values(b.HostConfig.PortBindings)) for (const pb of list ?? []) if (!pb.HostIp) pb.HostIp = ip;
+  }
   const hosts = b.HostConfig.ExtraHosts;
   if (Array.isArray(hosts) && hosts.some((h) => typeof h === 'string' && h.endsWith(':host-gateway'))) {
     b.HostConfig.ExtraHosts = substituteHostGateway(hosts, s.config.file['host-gateway-ip'] ?? defaultGateway(s));
   }
   return b.HostConfig;
+}
+
+/** The network's own host_binding_ipv4 (it wins over daemon.json `ip`); '' for none or no such network. */
+function bindingIpOfNetwork(s: ApiServices, mode: string | undefined): string {
+  const name = !mode || mode === 'default' ? 'bridge' : mode;
+  try {
+    return s.controller.network(name).options['com.docker.network.bridge.host_binding_ipv4'] ?? '';
+  } catch {
+    return '';
+  }
 }
 
 function defaultGateway(s: ApiServices): string | undefined {

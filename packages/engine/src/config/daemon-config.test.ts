@@ -35,6 +35,8 @@ describe('daemon.json', () => {
     expect(warnings).toEqual(['d.json: ignoring Docker settings tsnet does not implement: log-driver, storage-driver, ipv6, debug, hosts, log-opts']);
     expect(message('{"log-driver": "json-file", "bogus-key": 1}')).toMatch(/don't match any configuration option: bogus-key/);
     expect(message('{"host-gateway-ip": "nope"}')).toMatch(/host-gateway-ip/);
+    expect(parseDaemonConfig('{"ip": "127.0.0.1"}')).toEqual({ ip: '127.0.0.1' });
+    expect(message('{"ip": "localhost"}')).toMatch(/ip: an IPv4 address/);
   });
 
   it('an empty file is no settings', () => {

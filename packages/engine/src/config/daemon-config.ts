@@ -31,6 +31,8 @@ export const daemonConfigSchema = z
     'data-root': z.string().optional(),
     'default-shm-size': z.union([z.string(), z.number().int().nonnegative()]).optional(),
     'firewall-backend': z.enum(['nftables', 'iptables', 'none']).optional(),
+    /** Default host address of published ports without one (bridge networks without host_binding_ipv4). */
+    ip: z.string().regex(/^(\d{1,3}\.){3}\d{1,3}$/, 'an IPv4 address').optional(),
     /** `--add-host NAME:host-gateway` resolves to this address (default: the default bridge's gateway). */
     'host-gateway-ip': z.string().regex(/^(\d{1,3}\.){3}\d{1,3}$|:/, 'an IP address').optional(),
   })
@@ -44,7 +46,7 @@ export const IGNORED_DOCKER_KEYS: ReadonlySet<string> = new Set([
   'cpu-rt-runtime', 'cri-containerd', 'debug', 'default-cgroupns-mode', 'default-gateway', 'default-gateway-v6',
   'default-ipc-mode', 'default-network-opts', 'default-runtime', 'default-ulimits', 'disable-legacy-registry',
   'exec-opts', 'exec-root', 'experimental', 'features', 'fixed-cidr-v6', 'graph', 'group', 'host-gateway-ips',
-  'hosts', 'http-proxy', 'https-proxy', 'no-proxy', 'proxies', 'init', 'init-path', 'insecure-registries', 'ip',
+  'hosts', 'http-proxy', 'https-proxy', 'no-proxy', 'proxies', 'init', 'init-path', 'insecure-registries',
   'ip-forward-no-drop', 'ip6tables', 'ipv6', 'labels', 'log-driver', 'log-format', 'log-level', 'log-opts',
   'max-concurrent-downloads', 'max-concurrent-uploads', 'max-download-attempts', 'metrics-addr', 'min-api-version',
   'network-control-plane-mtu', 'network-diagnostic-port', 'no-new-privileges', 'node-generic-resources',
