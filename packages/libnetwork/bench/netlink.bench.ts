@@ -16,7 +16,7 @@ async function main(): Promise<void> {
   const boxPath = createNamedNetns(`tsnet-bench-box-${tag}`);
   try {
     const host = await Netlink.forNamespace(hostPath);
-    const box = await Netlink.forNamespace(boxPath);
+    await Netlink.forNamespace(boxPath); // opened ahead, as a sandbox handle would be
     await host.addBridge({ name: 'br-bench' });
     await host.ensureAddress('br-bench', '10.123.0.1/16');
     await host.setUp('br-bench');
