@@ -208,9 +208,9 @@ function syncLoopbackIpv6(core: Core, record: SandboxRecord, eps: ReturnType<typ
 
 /**
  * The endpoint that provides the default gateway, as libnetwork's epHeap orders them: networks
- * that offer a gateway (bridge, not internal — Docker 23+ gives an internal network's endpoint no
- * gateway) come first, then (equal priority: tsnet has no gw-priority) the network whose *name*
- * sorts first, so `network connect n1` onto a container on n2 moves the default route to n1.
+ * that offer a gateway (bridge, not internal — current Docker's bridge Join sets no gateway for an
+ * internal network's endpoint; 20.10 did) come first, then (equal priority: tsnet has no
+ * gw-priority) the network whose *name* sorts first, so `network connect n1` onto a container on n2 moves the default route to n1.
  */
 export function gatewayEndpoint(core: Core, record: SandboxRecord) {
   const candidates = sandboxEndpoints(core, record).filter(({ endpoint, network }) => (endpoint.ipv4 || endpoint.ipv6) && driverOf(core, network).providesGateway(network));
