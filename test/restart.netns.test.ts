@@ -4,7 +4,7 @@
  * unless live-restore keeps them running.
  */
 import { spawn } from 'node:child_process';
-import { existsSync, readdirSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { describeNetns } from '@tsnet/testkit';
@@ -149,6 +149,27 @@ describeNetns('tsnetd restart (docker CLI)', () => {
     d.dockerOk(['network', 'rm', 'ex']);
     expect(d.docker(['start', 'ex1']).stderr).toMatch(/not found/);
     d.dockerOk(['rm', 'ex1', 'ex2']);
+  });
+
+  it('restart policies: on-failure:N retries N times, always restarts until stopped, and both come back after a daemon restart', async () => {
+    const runs = (vol: string) => { try { return readFileSync(join(d.dataRoot, 'volumes', vol, '_data', 'runs'), 'utf8').split('\n').filter(Boolean).length; } catch { return 0; } };
+    d.dockerOk(['run', '-d', '--name', 'rf', '--restart', 'on-failure:2', '-v', 'rfdata:/d', 'busybox', 'sh', '-c', 'echo x >> /d/runs; exit 3']);
+    d.dockerOk(['run', '-d', '--name', 'ra', '--restart', 'always', '-v', 'radata:/d', 'busybox', 'sh', '-c', 'echo x >> /d/runs; sleep 0.2; exit 0']);
+    d.dockerOk(['run', '-d', '--name', 'rp', '--restart', 'unless-stopped', '--stop-timeout', '1', '-p', '8200:80', 'busybox', 'sleep', '600']);
+    await until(() => runs('rfdata') === 3 && inspect('rf').State.Status === 'exited', 10_000, 'rf tried 3 times');
+    await until(() => runs('radata') >= 3, 10_000, 'ra restarted');
+    d.dockerOk(['stop', '-t', '0', 'ra']);
+    await new Promise((r) => setTimeout(r, 1000));
+    expect(inspect('ra').State.Running).toBe(false);
+    expect(runs('rfdata')).toBe(3);
+    const raRuns = runs('radata');
+    await d.stop('SIGTERM');
+    await d.start();
+    // unless-stopped was running when the daemon stopped: back, with its port; always comes back even though stopped by hand.
+    await until(() => inspect('rp').State.Running && runs('radata') >= raRuns + 2, 10_000, 'rp and ra back');
+    expect(d.dockerOk(['port', 'rp'])).toBe('80/tcp -> 0.0.0.0:8200');
+    d.dockerOk(['rm', '-f', 'rf', 'ra', 'rp']);
+    d.dockerOk(['volume', 'rm', 'rfdata', 'radata']);
   });
 
   it('SIGTERM stops the containers (no live-restore); they are stopped after the restart', async () => {

@@ -87,6 +87,8 @@ export class ContainerService {
     for (const r of this.records()) {
       const st = this.#o.runtime.state(r.id);
       if (st.status !== 'exited' || r.autoRemove || !shouldRestartAtBoot(r, st.exitCode)) continue;
+      // A fresh restart manager, as dockerd's at boot: `always` keeps restarting even if it was stopped by hand.
+      Object.assign(r, { manuallyStopped: false, restartCount: 0 });
       await this.#locked(r.id, () => this.#start(r)).catch((e: unknown) => this.#log(`restart ${r.id.slice(0, 12)}: ${String(e)}`));
     }
   }
@@ -309,10 +311,14 @@ export class ContainerService {
 
   async stop(ref: string, timeoutSeconds?: number, signal?: string): Promise<'stopped' | 'already'> {
     const r = this.find(ref);
+    // Also between two tries of a restart policy: the pending restart is cancelled (moby's rm.Cancel).
+    if (!r.manuallyStopped) {
+      r.manuallyStopped = true;
+      this.#saveLater(r);
+    }
     if (this.#o.runtime.state(r.id).status !== 'running') return 'already';
     const timeout = timeoutSeconds ?? stopTimeoutOf(r);
     await this.#locked(r.id, async () => {
-      r.manuallyStopped = true;
       await this.#o.runtime.stop(r.id, { ...(timeout !== undefined ? { timeoutSeconds: timeout } : {}), ...(signal ? { signal } : {}) });
       if (this.#o.runtime.state(r.id).status !== 'running') await this.#releaseNetwork(r);
     });
