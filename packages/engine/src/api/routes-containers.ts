@@ -1,7 +1,7 @@
 import { conflict, invalid, isTsnetError } from '@tsnet/errors';
 import { encodeFrame, type ContainerState } from '../runtime/index.js';
 import { checkNetworkModeConflicts, createWarnings, parseLink, substituteHostGateway } from '../services/container-create.js';
-import type { ContainerRecord, HostConfigBody } from '../services/container-types.js';
+import { createBodySchema, type ContainerRecord, type HostConfigBody } from '../services/container-types.js';
 import { inspectContainer, summarizeContainer } from '../services/container-view.js';
 import type { ApiServices, Route } from './context.js';
 import { createdUntil, labelsMatch, portFilterKeys, regexMatch } from './filters.js';
@@ -154,9 +154,10 @@ async function execStart(c: Ctx, s: ApiServices): Promise<void> {
  * `host-gateway-ip`, else the default bridge's gateway, as dockerd).
  */
 function prepareCreate(s: ApiServices, body: unknown): HostConfigBody | undefined {
-  if (body === null || typeof body !== 'object' || Array.isArray(body)) return undefined;
+  // A body of the wrong shape is refused by the container service with the field named (400).
+  if (body === null || typeof body !== 'object' || Array.isArray(body) || !createBodySchema.safeParse(body).success) return undefined;
   const b = body as Record<string, unknown> & { HostConfig?: HostConfigBody | null };
-  if (!b.HostConfig || typeof b.HostConfig !== 'object') return undefined;
+  if (!b.HostConfig) return undefined;
   checkNetworkModeConflicts(b as Parameters<typeof checkNetworkModeConflicts>[0]);
   const ip = s.config.file.ip;
   if (ip && b.HostConfig.PortBindings && !bindingIpOfNetwork(s, b.HostConfig.NetworkMode)) {
@@ -280,6 +281,14 @@ export const containerRoutes: Route[] = [
     path: '/containers/:id',
     handler: async (c, s) => {
       await s.containers.remove(c.params.id!, { force: boolParam(c.query, 'force'), volumes: boolParam(c.query, 'v') });
+      sendEmpty(c, 204);
+    },
+  },
+  {
+    method: 'POST',
+    path: '/containers/:id/rename',
+    handler: async (c, s) => {
+      await s.containers.rename(c.params.id!, c.query.get('name') ?? '');
       sendEmpty(c, 204);
     },
   },
