@@ -14,6 +14,8 @@ const netnsGlob = ['packages/*/src/**/*.netns.test.ts', 'test/**/*.netns.test.ts
 export default defineConfig({
   resolve: { alias },
   test: {
+    // One TMPDIR per run, removed at the end with a line naming what tests left in it.
+    globalSetup: ['./scripts/vitest-tmpdir.mjs'],
     projects: [
       {
         resolve: { alias },
