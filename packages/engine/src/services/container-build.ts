@@ -56,8 +56,9 @@ function requested(cfg: { Aliases?: string[] | null | undefined; Links?: string[
 }
 
 /**
- * `docker create`: validate everything that can be validated without side effects, then sandbox →
- * endpoints → DNS → mounts → bundle. Whatever was made is undone when a later step fails.
+ * `docker create`: validate everything that can be validated without side effects, record the
+ * networks asked for, prepare the mounts and write the runc bundle. The network itself is made at
+ * start (container-network.ts). Whatever was made is undone when a later step fails.
  */
 export async function buildContainer(deps: BuildDeps, id: string, name: string, body: CreateBody): Promise<{ record: ContainerRecord; prepared: PreparedMounts }> {
   const hc = body.HostConfig ?? {};

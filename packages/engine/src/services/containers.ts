@@ -35,8 +35,8 @@ export interface ContainerServiceOptions {
 /**
  * Containers: the glue that makes one from an image, a sandbox (libnetwork), mounts (volumes),
  * DNS and a runc bundle (runtime). Records persist in the store; runtime state comes from the
- * runtime (which adopts running containers after a restart). The sandbox lives from create to
- * rm, so a stopped container keeps its addresses and a restart needs nothing but `runc run`.
+ * runtime (which adopts running containers after a restart). As in Docker, the sandbox (addresses,
+ * host ports, DNS names) lives from start to stop/exit: a stopped container holds none of them.
  */
 export class ContainerService {
   readonly #o: ContainerServiceOptions;
@@ -457,6 +457,24 @@ export class ContainerService {
       delete rec.endpoints[network.name];
       this.#saveLater(rec);
     });
+  }
+
+  /**
+   * `docker rename` (POST /containers/{id}/rename): the record's name. A running container's DNS
+   * name follows at its next start (libnetwork keeps the name its endpoints joined with).
+   */
+  async rename(ref: string, newName: string): Promise<void> {
+    const r = this.find(ref);
+    const name = parseContainerName(newName);
+    if (name === r.name) throw invalid('ERR_CONTAINER_RENAME', `Renaming a container with the same name as its current name`);
+    const holder = [...this.#records.values()].find((o) => o.name === name);
+    if (holder || this.#pendingNames.has(name)) {
+      throw conflict('ERR_CONTAINER_NAME_IN_USE', `Conflict. The container name "/${name}" is already in use by container "${holder?.id ?? ''}". You have to remove (or rename) that container to be able to reuse that name.`);
+    }
+    const old = r.name;
+    r.name = name;
+    await this.save(r);
+    this.#o.events.emit('container', 'rename', r.id, { ...this.#attrs(r), oldName: `/${old}` });
   }
 
   /** Daemon shutdown: stop containers (and give their networks back) unless live-restore keeps them running. */
