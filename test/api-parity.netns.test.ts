@@ -111,6 +111,14 @@ describeNetns('tsnetd API parity with dockerd (docker CLI)', () => {
     d.dockerOk(['network', 'rm', 'ln1']);
   });
 
+  it('network disconnect -f of an unknown container: "endpoint X not found", as dockerd (F34)', () => {
+    d.dockerOk(['network', 'create', 'dn1']);
+    const r = d.docker(['network', 'disconnect', '-f', 'dn1', 'nosuchctr']);
+    expect(r.status).not.toBe(0);
+    expect(r.stderr).toContain('endpoint nosuchctr not found');
+    d.dockerOk(['network', 'rm', 'dn1']);
+  });
+
   it('network prune honours until and label! (F6, F7)', () => {
     d.dockerOk(['network', 'create', 'pr6']);
     d.dockerOk(['network', 'create', '--label', 'keep=1', 'pr7']);

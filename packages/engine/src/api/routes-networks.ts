@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { invalid, isTsnetError } from '@tsnet/errors';
+import { invalid, isTsnetError, notFound } from '@tsnet/errors';
 import type { NetworkInspect } from '@tsnet/libnetwork';
 import type { ApiServices, Route } from './context.js';
 import { createdUntil, labelsMatch } from './filters.js';
@@ -88,6 +88,27 @@ function listNetworks(s: ApiServices, filters: Map<string, string[]>): NetworkIn
   ).map(({ i }) => i);
 }
 
+function containerExists(s: ApiServices, ref: string): boolean {
+  try {
+    s.containers.find(ref);
+    return true;
+  } catch (error) {
+    if (isTsnetError(error, 'ERR_CONTAINER_NOT_FOUND')) return false;
+    throw error;
+  }
+}
+
+/**
+ * `disconnect -f` naming no container: dockerd's ForceEndpointDelete — the network's endpoint of
+ * that name goes (one left behind by a container that no longer exists), else "endpoint X not found".
+ */
+async function forceEndpointDelete(s: ApiServices, networkRef: string, name: string): Promise<void> {
+  const network = s.controller.network(networkRef);
+  const endpoint = s.controller.endpoints().find((e) => e.networkId === network.id && e.name === name.replace(/^\//, ''));
+  if (!endpoint) throw notFound('ERR_ENDPOINT_NOT_FOUND', `endpoint ${name} not found`);
+  await s.controller.disconnect(network.id, endpoint.sandboxId);
+}
+
 export const networkRoutes: Route[] = [
   {
     method: 'GET',
@@ -157,7 +178,9 @@ export const networkRoutes: Route[] = [
     handler: async (c, s) => {
       const parsed = disconnectSchema.safeParse(await readObject(c));
       if (!parsed.success) throw invalid('ERR_NETWORK_DISCONNECT', zodProblem(parsed.error));
-      await s.containers.disconnect(c.params.id!, parsed.data.Container, parsed.data.Force ?? false);
+      const { Container: ref, Force: force = false } = parsed.data;
+      if (force && !containerExists(s, ref)) await forceEndpointDelete(s, c.params.id!, ref);
+      else await s.containers.disconnect(c.params.id!, ref, force);
       sendEmpty(c, 200);
     },
   },
