@@ -116,4 +116,14 @@ describeNetns('tsnetd containers (docker CLI)', () => {
     expect(d.dockerOk(['ps', '-aq'])).toBe('');
     d.dockerOk(['volume', 'rm', 'vy']);
   });
+
+  it('rename: the new name finds the container, the old one is free, a taken name is refused', () => {
+    d.dockerOk(['create', '--name', 'before', 'busybox', 'true']);
+    d.dockerOk(['create', '--name', 'other', 'busybox', 'true']);
+    d.dockerOk(['rename', 'before', 'after']);
+    expect(d.dockerOk(['inspect', '-f', '{{.Name}}', 'after'])).toBe('/after');
+    expect(d.docker(['inspect', 'before']).status).not.toBe(0);
+    expect(d.docker(['rename', 'after', 'other']).stderr).toMatch(/already in use/);
+    d.dockerOk(['rm', 'after', 'other']);
+  });
 });
