@@ -119,6 +119,22 @@ describeNetns('tsnetd API parity with dockerd (docker CLI)', () => {
     d.dockerOk(['network', 'rm', 'dn1']);
   });
 
+  it('rename: the new name is the container\'s, and the embedded DNS answers it after a restart (F32)', () => {
+    d.dockerOk(['network', 'create', 'rnn']);
+    d.dockerOk(['run', '-d', '--name', 'rn1', '--net', 'rnn', 'busybox', 'sleep', '600']);
+    d.dockerOk(['run', '-d', '--name', 'rnq', '--net', 'rnn', 'busybox', 'sleep', '600']);
+    d.dockerOk(['rename', 'rn1', 'rn2']);
+    expect(d.dockerOk(['ps', '--format', '{{.Names}}']).split('\n')).toEqual(expect.arrayContaining(['rn2']));
+    expect(d.docker(['inspect', 'rn1']).status).not.toBe(0);
+    const r = d.docker(['rename', 'rn2', 'rnq']);
+    expect(r.stderr).toContain('is already in use');
+    d.dockerOk(['restart', '-t', '0', 'rn2']);
+    const ip = d.dockerOk(['inspect', '-f', '{{.NetworkSettings.Networks.rnn.IPAddress}}', 'rn2']);
+    expect(d.exec('rnq', 'nslookup rn2 127.0.0.11').stdout).toContain(`Address: ${ip}`);
+    d.dockerOk(['rm', '-f', 'rn2', 'rnq']);
+    d.dockerOk(['network', 'rm', 'rnn']);
+  });
+
   it('network prune honours until and label! (F6, F7)', () => {
     d.dockerOk(['network', 'create', 'pr6']);
     d.dockerOk(['network', 'create', '--label', 'keep=1', 'pr7']);
