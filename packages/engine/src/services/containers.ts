@@ -372,7 +372,8 @@ export class ContainerService {
     if (sharers.length > 0 && !opts.force) {
       return Promise.reject(conflict('ERR_CONTAINER_IN_USE', `cannot remove container "/${r.name}": its network namespace is used by ${sharers.map((s) => s.name).join(', ')}`));
     }
-    const run = (async () => {
+    // Under the container's lock: an exit being handled must not write the record back after rm.
+    const run = this.#locked(r.id, async () => {
       this.#lastExit.set(r.id, st.exitCode);
       await this.#o.runtime.delete(r.id, { force: true });
       await this.#releaseResources(r, opts.volumes ?? false);
@@ -382,7 +383,7 @@ export class ContainerService {
       this.#o.events.emit('container', 'destroy', r.id, this.#attrs(r));
       for (const w of this.#removedWaiters.get(r.id) ?? []) w();
       this.#removedWaiters.delete(r.id);
-    })().finally(() => this.#removing.delete(r.id));
+    }).finally(() => this.#removing.delete(r.id));
     this.#removing.set(r.id, run);
     return run;
   }
