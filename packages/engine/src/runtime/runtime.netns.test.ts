@@ -2,7 +2,7 @@ import { spawnSync } from 'node:child_process';
 import { createReadStream, existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, afterEach, beforeAll, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, expect, it, onTestFinished } from 'vitest';
 import { isTsnetError } from '@tsnet/errors';
 import { createParentLink, describeNetns, trackedTestNs, type TestNs } from '@tsnet/testkit';
 import { ImageStore } from '../images/index.js';
@@ -64,6 +64,7 @@ describeNetns('runtime: containers on runc', () => {
     createParentLink(host, 'tsv0');
     host.sh('ip addr add 10.99.0.1/24 dev tsv0');
     const shared = mkdtempSync(join(tmpdir(), 'tsnet-bind-'));
+    onTestFinished(() => rmSync(shared, { recursive: true, force: true }));
     writeFileSync(join(shared, 'from-host'), 'hello from host\n');
     const c = await runtime.create({
       ...spec(['sleep', '1000']),
@@ -91,7 +92,6 @@ describeNetns('runtime: containers on runc', () => {
     const ex = await runtime.execCollect(c.id, { args: ['sh', '-c', 'echo $X; pwd; id -u; echo err >&2; exit 7'], env: ['X=1'], cwd: '/etc', user: { uid: 65534, gid: 65534 } });
     expect(ex).toEqual({ exitCode: 7, stdout: '1\n/etc\n65534\n', stderr: 'err\n' });
     expect((await runtime.execCollect(c.id, { args: ['no-such-binary'] })).exitCode).toBe(127);
-    rmSync(shared, { recursive: true, force: true });
   });
 
   it('host mode shares the daemon namespace; read-only rootfs, a non-root user and dropped caps apply', async () => {

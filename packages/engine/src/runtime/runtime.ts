@@ -16,7 +16,7 @@ import { buildOciConfig, ownNofileLimit } from './oci-spec.js';
 import { mountOverlay, unmount } from './overlay.js';
 import { Runc } from './runc.js';
 import { installShim, launchShim } from './shim.js';
-import { awaitRunning } from './start.js';
+import { awaitExec, awaitRunning } from './start.js';
 import { normalizeSignal } from './signals.js';
 import type { ContainerSpec, ContainerState, ContainerStatus, ExecOptions, LogEntry, LogOptions, RuntimeEvent } from './types.js';
 
@@ -202,6 +202,7 @@ export class Runtime implements ContainerRuntime {
       await writeRun(paths, entry.run);
       const pid = await this.#awaitRunning(entry);
       if (pid === 0) return this.#failStart(entry);
+      await awaitExec(pid);
       // runc writes init.pid right after the process starts: its mtime is Docker's StartedAt.
       entry.run.startedAt = (await stat(paths.pid).then((s) => s.mtime, () => new Date())).toISOString();
       await writeRun(paths, entry.run);

@@ -1,4 +1,5 @@
 import { watch } from 'node:fs';
+import { readFile } from 'node:fs/promises';
 import { readExit, readPid, type BundlePaths, type RunRecord } from './bundle.js';
 import { isProcessAlive } from './shim.js';
 
@@ -28,4 +29,19 @@ export async function awaitRunning(paths: BundlePaths, run: RunRecord, timeoutMs
     watcher.close();
   }
   return { pid: 0, timedOut: true };
+}
+
+/**
+ * Waits until `pid` has exec'd the container's process. `runc run` writes init.pid while the
+ * process is still `runc init` blocked on the exec fifo; Docker's start returns only after
+ * `runc start` released it, so callers (and /proc readers) see the user's process. Polls
+ * /proc/<pid>/cmdline for a few ms at most; a process already gone or a slow exec just returns.
+ */
+export async function awaitExec(pid: number, timeoutMs = 5_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  for (let delay = 1; Date.now() < deadline; delay = Math.min(delay * 2, 20)) {
+    const cmdline = await readFile(`/proc/${pid}/cmdline`, 'latin1').catch(() => '');
+    if (!cmdline.startsWith('runc\0init')) return;
+    await new Promise((resolve) => setTimeout(resolve, delay));
+  }
 }
