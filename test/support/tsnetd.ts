@@ -4,6 +4,7 @@
  */
 import { spawnSync, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { afterAll } from 'vitest';
 import { request } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -49,14 +50,23 @@ export interface Tsnetd {
 }
 
 let busyboxTar: Promise<string> | undefined;
+let busyboxTarDir: string | undefined;
+
+// vitest fork workers don't reliably run process 'exit' handlers; each test file evaluates this
+// module afresh (isolate), so a top-level afterAll removes that file's tar dir when the file ends.
+afterAll(() => {
+  if (busyboxTarDir) rmSync(busyboxTarDir, { recursive: true, force: true });
+  busyboxTarDir = undefined;
+  busyboxTar = undefined;
+});
 
 /** One busybox rootfs tar per test process (the rootfs helper builds it from busybox-static). */
 export function busyboxImageTar(): Promise<string> {
   busyboxTar ??= (async () => {
     const dir = mkdtempSync(join(tmpdir(), 'tsnet-e2e-img-'));
+    busyboxTarDir = dir;
     const tar = join(dir, 'busybox.tar');
     await makeBusyboxRootfsTar(tar);
-    process.once('exit', () => rmSync(dir, { recursive: true, force: true }));
     return tar;
   })();
   return busyboxTar;

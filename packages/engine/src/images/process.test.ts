@@ -1,7 +1,7 @@
-import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { containerProcess, DEFAULT_PATH, mergeEnvLists, resolveUser } from './process.js';
 
 let rootfs: string;
@@ -11,6 +11,7 @@ beforeAll(() => {
   writeFileSync(join(rootfs, 'etc/passwd'), 'root:x:0:0:root:/root:/bin/sh\nwww:x:33:33::/var/www:/bin/false\n');
   writeFileSync(join(rootfs, 'etc/group'), 'root:x:0:\nwww:x:33:\nlog:x:4:www\nnogroup:x:65534:\n');
 });
+afterAll(() => rmSync(rootfs, { recursive: true, force: true }));
 
 describe('containerProcess (Docker merge rules)', () => {
   const image = { Entrypoint: ['/entry'], Cmd: ['serve'], Env: ['PATH=/img/bin', 'A=image'], WorkingDir: '/app', User: 'www' };

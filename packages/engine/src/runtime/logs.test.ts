@@ -1,7 +1,7 @@
-import { appendFileSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { appendFileSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import { readLogs, timeSeconds } from './logs.js';
 import type { LogEntry } from './types.js';
 
@@ -15,6 +15,7 @@ async function collect(it: AsyncIterable<LogEntry>): Promise<string[]> {
 
 describe('readLogs', () => {
   const dir = mkdtempSync(join(tmpdir(), 'tsnet-logs-'));
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
   const path = join(dir, 'container.log');
   writeFileSync(
     path,

@@ -1,4 +1,5 @@
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { afterAll, onTestFinished } from 'vitest';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Ipam } from '@tsnet/ipam';
@@ -51,11 +52,22 @@ export interface FakeWorld {
   restart(): Promise<Controller>;
 }
 
+/** Removes `dir` when the calling test ends, or after the suite when called in a describe body. */
+function removeAfterTest(dir: string): void {
+  const remove = (): void => rmSync(dir, { recursive: true, force: true });
+  try {
+    onTestFinished(remove);
+  } catch {
+    afterAll(remove);
+  }
+}
+
 /** A controller on the in-memory kernel, store and firewall: the model's logic without root. */
 export async function fakeWorld(config: ControllerConfigInput = {}, store: Store = new MemoryStore()): Promise<FakeWorld> {
   const kernel = new FakeKernel();
   const firewall = new RecordingFirewall();
   const dataDir = mkdtempSync(join(tmpdir(), 'tsnet-ln-'));
+  removeAfterTest(dataDir);
   const hostResolv = join(dataDir, 'host-resolv.conf');
   const { writeFileSync } = await import('node:fs');
   writeFileSync(hostResolv, 'nameserver 127.0.0.53\nnameserver 192.0.2.53\nsearch example.com\n');
