@@ -156,6 +156,18 @@ describe('Controller on the in-memory kernel', () => {
     await sb2.connect('bridge', { portBindings: [{ proto: 'tcp', containerPort: 80, hostPort: 8080 }] });
   });
 
+  it('publishes nothing on an internal network, as Docker (no reservation, no DNAT, port free)', async () => {
+    const w = await fakeWorld();
+    await w.controller.createNetwork({ name: 'closed', internal: true, ipam: { config: [{ subnet: '10.41.0.0/24' }] } });
+    const sb = await w.controller.createSandbox({ containerId: 'c8', containerName: 'shut' });
+    const ep = await sb.connect('closed', { portBindings: [{ proto: 'tcp', containerPort: 80, hostPort: 8181 }] });
+    expect(ep.ports).toEqual([]);
+    expect(w.firewall.state.portMappings).toEqual([]);
+    const other = await w.controller.createSandbox({ containerId: 'c9' });
+    await other.connect('bridge', { portBindings: [{ proto: 'tcp', containerPort: 80, hostPort: 8181 }] });
+    expect(w.firewall.state.portMappings.map((m) => m.hostPort)).toEqual([8181]);
+  });
+
   it('container:<id> shares the sandbox, refcounted; host and none', async () => {
     const w = await fakeWorld();
     const a = await w.controller.createSandbox({ containerId: 'owner' });

@@ -91,7 +91,7 @@ export class Controller {
       if (this.#kernelFactory) core.kernel = await this.#kernelFactory();
       if (this.#defaultReserver && this.#kernelFactory) {
         const { defaultPortReserver } = await import('../system/real.js');
-        core.ports = new PortBook(defaultPortReserver(core.hostNsPath));
+        core.ports = new PortBook(defaultPortReserver(core.hostNsPath, { dualStack: core.config.userlandProxy }));
       }
       const host = await core.kernel.ns(core.hostNsPath);
       const reaper = new LinkReaper(core.kernel, core.hostNsPath, this.#log);

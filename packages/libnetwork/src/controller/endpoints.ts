@@ -112,7 +112,8 @@ export async function connect(core: Core, networkRef: string, sandboxRef: string
     for (const r of started) if (r.status === 'rejected') throw r.reason;
     if (!endpoint.macAddress && makesLink) endpoint.macAddress = endpoint.ipv4 ? macFromIPv4(plainIp(endpoint.ipv4)) : randomMac();
     const requests = [...(o.portBindings ?? []), ...(o.publishAll ? publishAllRequests(endpoint.exposedPorts, o.portBindings ?? []) : [])];
-    if (requests.length > 0 && makesLink) {
+    // Docker never publishes ports on an --internal network: nothing is reserved, listed or DNAT'ed.
+    if (requests.length > 0 && makesLink && !network.internal) {
       const hostIp = (network.driverConfig as BridgeConfig).hostBindingIpv4;
       const proxyTo = core.config.userlandProxy ? plainIp(endpoint.ipv4) : undefined;
       endpoint.ports = await core.ports.reserve(endpoint.id, sandbox.containerName || sandbox.containerId, requests, hostIp, proxyTo || undefined);

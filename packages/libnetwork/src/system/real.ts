@@ -58,10 +58,13 @@ function reapLinks(nsPath: string | undefined, names: string[]): Promise<void> {
  * with the thread inside the host namespace once per batch (entering a namespace costs two setns
  * calls: 1,000 ports one by one spend most of their time there).
  */
-export function defaultPortReserver(nsPath: string | undefined): PortReserverLike {
+export function defaultPortReserver(nsPath: string | undefined, options: { dualStack?: boolean } = {}): PortReserverLike {
   let range: [number, number] | undefined;
   const reserver = new PortReserver({
     ...(nsPath === undefined ? {} : { nsPath }),
+    // With the userland proxy on, one [::] socket serves both families, so [::1] and the host's
+    // IPv6 addresses reach an IPv4-only container as with docker-proxy (netfilter cannot NAT across families).
+    dualStack: options.dualStack ?? false,
     // Called only inside runInNetns(nsPath) below: open in the thread's current namespace.
     openSocket: (_ns, spec) => openSocketInNetns(undefined, spec),
     portRange: () => (range ??= localPortRange(undefined)),
