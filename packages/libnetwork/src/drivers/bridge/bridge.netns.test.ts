@@ -5,6 +5,9 @@ import { inNs, ipJsonIn, netnsWorld, ping, reaches, tcpExchange, type NetnsWorld
 
 interface IpAddr { ifname: string; address?: string; operstate: string; master?: string; link_type?: string; addr_info: Array<{ family: string; local: string; prefixlen: number }> }
 
+/** Link names without `tsnetgc*`: links already retired by earlier steps, deleted in the background. */
+const liveLinks = (links: IpAddr[]): string[] => links.map((l) => l.ifname).filter((n) => !n.startsWith('tsnetgc'));
+
 /** tsnet's rules as the kernel lists them (nft or iptables-save), for before/after comparisons. */
 function rules(w: NetnsWorld, backend: string): string {
   if (backend === 'nftables') return w.host.sh('nft list ruleset').replace(/packets \d+ bytes \d+/g, '');
@@ -30,7 +33,7 @@ for (const backend of ['nftables', 'iptables'] as const) {
 
     it('sets up, carries traffic, and tears down to nothing', async () => {
       const c = w.controller;
-      const before = { links: w.host.ipJson<IpAddr[]>('link show').map((l) => l.ifname).sort() };
+      const before = { links: liveLinks(w.host.ipJson<IpAddr[]>('link show')).sort() };
       const net = await c.createNetwork({ name: 'app', options: { 'com.docker.network.bridge.name': 'brapp' }, ipam: { config: [{ subnet: '10.10.10.0/24' }] } });
       const [br] = w.host.ipJson<IpAddr[]>('addr show brapp');
       expect(br?.addr_info.filter((a) => a.family === 'inet').map((a) => `${a.local}/${a.prefixlen}`)).toEqual(['10.10.10.1/24']);
@@ -66,7 +69,7 @@ for (const backend of ['nftables', 'iptables'] as const) {
       await c.deleteNetwork('app');
       expect(w.host.exec(['ip', 'link', 'show', 'brapp']).status).not.toBe(0);
       await c.settle();
-      expect(w.host.ipJson<IpAddr[]>('link show').map((l) => l.ifname).sort()).toEqual(before.links);
+      expect(liveLinks(w.host.ipJson<IpAddr[]>('link show')).sort()).toEqual(before.links);
       expect(rules(w, backend)).not.toContain('10.10.10.0/24');
     });
 
@@ -158,14 +161,14 @@ describeNetns('host and none drivers, embedded resolver, restart', () => {
   });
 
   it('none: only lo; host: the host namespace, nothing created', async () => {
-    const before = w.host.ipJson<IpAddr[]>('link show').map((l) => l.ifname);
+    const before = liveLinks(w.host.ipJson<IpAddr[]>('link show'));
     const n = await w.controller.createSandbox({ containerId: 'n' });
     await n.connect('none');
     expect(ipJsonIn<IpAddr[]>(n.nsPath, 'link show').map((l) => l.ifname)).toEqual(['lo']);
     const h = await w.controller.createSandbox({ containerId: 'h', mode: 'host' });
     await h.connect('host');
     expect(h.nsPath).toBe(w.host.path);
-    expect(w.host.ipJson<IpAddr[]>('link show').map((l) => l.ifname)).toEqual(before);
+    expect(liveLinks(w.host.ipJson<IpAddr[]>('link show'))).toEqual(before);
     expect(readFileSync(h.files.resolvConf, 'utf8')).toBe(readFileSync(w.hostResolvConf, 'utf8'));
     expect(Object.keys(w.controller.inspectNetwork('host').Containers)).toEqual(['h']);
   });
@@ -246,10 +249,10 @@ describeNetns('host and none drivers, embedded resolver, restart', () => {
     const batch = [...Array(1023).keys()].flatMap((i) => [`link add f${i} type veth peer name g${i}`, `link set f${i} master brfull`]).join('\n');
     expect(w.host.exec(['ip', '-batch', '-'], { input: batch, timeoutMs: 120_000 }).status).toBe(0);
     const sb = await w.controller.createSandbox({ containerId: 'full' });
-    const links = w.host.ipJson<IpAddr[]>('link show').length;
+    const links = liveLinks(w.host.ipJson<IpAddr[]>('link show')).length;
     await expect(sb.connect('full')).rejects.toMatchObject({ code: 'ERR_BRIDGE_FULL', message: expect.stringMatching(/brfull.*1023/) });
     await w.controller.settle();
-    expect(w.host.ipJson<IpAddr[]>('link show').length).toBe(links);
+    expect(liveLinks(w.host.ipJson<IpAddr[]>('link show')).length).toBe(links);
     expect(ipJsonIn<IpAddr[]>(sb.nsPath, 'link show').map((l) => l.ifname)).toEqual(['lo']);
     expect(w.controller.endpoints()).toEqual([]);
   });
