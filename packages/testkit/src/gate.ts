@@ -6,4 +6,4 @@ import { canUseNetns } from './netns.js';
  * probe fails; under CI the sentinel test (test/sentinel.netns.test.ts) fails in that case, so a
  * skipped privileged suite never counts as green.
  */
-export const describeNetns = describe.skipIf(!canUseNetns());
+export const describeNetns: ReturnType<typeof describe.skipIf> = describe.skipIf(!canUseNetns());
