@@ -3,7 +3,10 @@
 # other by name and by --network-alias through the embedded server at 127.0.0.11; on the default
 # bridge they do not (only by IP, or with --link).
 source "$(dirname "$0")/../lib/tsnetd.sh"
-lab_daemon lab04
+# The lab's namespace cannot reach the machine's nameservers, and a name lookup on the default
+# bridge would wait seconds for each of them: give containers a nameserver that refuses at once
+# (the bridge gateway, where nothing listens on port 53) and a short resolver timeout.
+lab_daemon lab04 '{ "dns": ["172.17.0.1"], "dns-opts": ["timeout:1", "attempts:1"] }'
 
 step tsnet network create --subnet 10.10.10.0/24 -o com.docker.network.bridge.name=lab04br mynet
 step tsnet run -d --name web1 --net mynet --network-alias www busybox sleep 3600

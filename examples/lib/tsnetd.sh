@@ -5,7 +5,7 @@
 # shellcheck source=common.sh
 source "$(dirname "${BASH_SOURCE[0]}")/common.sh"
 
-# lab_daemon NAME: sets LAB_NS, LAB_DIR and TSNET_HOST (so plain `tsnet ...` talks to it).
+# lab_daemon NAME [DAEMON_JSON]: sets LAB_NS, LAB_DIR and TSNET_HOST (so plain `tsnet ...` talks to it).
 lab_daemon() {
   LAB_NS="$1-$LAB_ID"
   LAB_DIR=$(mktemp -d "/tmp/tsnet-$1.XXXXXX")
@@ -13,8 +13,8 @@ lab_daemon() {
   trap lab_cleanup EXIT
   ip netns add "$LAB_NS"
   ip -n "$LAB_NS" link set lo up
-  # Its own (empty) daemon.json: Docker's defaults, whatever /etc/tsnet/daemon.json says.
-  echo '{}' >"$LAB_DIR/daemon.json"
+  # Its own daemon.json (empty: Docker's defaults), whatever /etc/tsnet/daemon.json says.
+  printf '%s\n' "${2:-"{}"}" >"$LAB_DIR/daemon.json"
   nsenter --net="/run/netns/$LAB_NS" -- node "$REPO/packages/engine/bin/tsnet.js" daemon \
     --data-root "$LAB_DIR/data" -H "$TSNET_HOST" --config "$LAB_DIR/daemon.json" >"$LAB_DIR/tsnetd.log" 2>&1 &
   LAB_PID=$!
