@@ -158,28 +158,37 @@ describeNetns('volumes with real mounts (private mount namespace)', () => {
 
   it('redoes a copy-up killed half way (SIGKILL), completely', async () => {
     const src = join(dir, 'bigsrc');
-    for (let d = 0; d < 80; d += 1) {
+    for (let d = 0; d < 20; d += 1) {
       mkdirSync(join(src, `d${d}`), { recursive: true });
-      for (let f = 0; f < 250; f += 1) writeFileSync(join(src, `d${d}`, `f${f}`), `${d}/${f}`);
+      for (let f = 0; f < 50; f += 1) writeFileSync(join(src, `d${d}`, `f${f}`), `${d}/${f}`);
     }
     const target = join(dir, 'vol/_data');
     mkdirSync(target, { recursive: true });
     const marker = join(dir, 'markers/vol');
-    const child = spawn(process.execPath, ['--conditions=source', '--import', 'tsx', join(import.meta.dirname, 'testing/copyup-child.ts'), src, target, marker], { stdio: 'ignore' });
-    await waitFor(() => existsSync(marker) && readdirSync(target).length >= 3);
+    // A deterministic kill point: copy-up's `cp` (found on PATH) is a stand-in that copies the first
+    // 5 directories with the real cp, says so, and hangs — a copy dying half way, whatever the load.
+    const bin = join(dir, 'halfway-bin');
+    const ready = join(dir, 'halfway-ready');
+    mkdirSync(bin);
+    const realCp = execFileSync('sh', ['-c', 'command -v cp'], { encoding: 'utf8' }).trim();
+    writeFileSync(join(bin, 'cp'), `#!/bin/sh\nsrc=$4 dst=$5\nfor d in d0 d1 d2 d3 d4; do ${realCp} -a -- "$src/$d" "$dst/$d" || exit 1; done\n: > ${ready}\nexec sleep 1000\n`, { mode: 0o755 });
+    const child = spawn(process.execPath, ['--conditions=source', '--import', 'tsx', join(import.meta.dirname, 'testing/copyup-child.ts'), src, target, marker], {
+      stdio: 'ignore', env: { ...process.env, PATH: `${bin}:${process.env.PATH ?? ''}` },
+    });
+    await waitFor(() => existsSync(ready));
     child.kill('SIGKILL');
     await new Promise((r) => child.once('exit', r));
     await new Promise((r) => setTimeout(r, 200)); // cp dies with its parent (PDEATHSIG); let it go
     const partial = count(target);
-    expect(partial).toBeLessThan(20_000 + 80);
+    expect(partial).toBe(5 * 50 + 5);
     expect(existsSync(marker)).toBe(true); // looks incomplete, because it is
     const { copyUp } = await import('./copyup.js');
     writeFileSync(join(target, 'junk-from-the-crash'), 'x');
     expect(await copyUp({ source: src, target, marker, durable: false })).toBe('copied');
     expect(existsSync(marker)).toBe(false);
-    expect(count(target)).toBe(20_000 + 80);
+    expect(count(target)).toBe(20 * 50 + 20);
     expect(existsSync(join(target, 'junk-from-the-crash'))).toBe(false);
-    expect(readFileSync(join(target, 'd79/f249'), 'utf8')).toBe('79/249');
+    expect(readFileSync(join(target, 'd19/f49'), 'utf8')).toBe('19/49');
     expect(await copyUp({ source: src, target, marker, durable: false })).toBe('not-empty');
   });
 
