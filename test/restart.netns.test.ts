@@ -90,7 +90,8 @@ describeNetns('tsnetd restart (docker CLI)', () => {
     d.dockerOk(['rm', '-f', '-v', 'web', 'client', 'legacy', 'idle', 'late']);
     d.dockerOk(['network', 'rm', 'app']);
     // Removed links may first be renamed and reaped in a batch (libnetwork's gc): poll until settled.
-    await until(() => kernelSnapshot(d).links.every((l) => !l.startsWith('tsnetgc')), 5000, 'link gc');
+    // (the bridge may be renamed for the gc a moment after network rm answers: wait for its address to go too)
+    await until(() => { const k = kernelSnapshot(d); return k.links.every((l) => !l.startsWith('tsnetgc')) && !k.addrs.some((a) => a.includes('10.60.0.')); }, 5000, 'link gc');
     const k = kernelSnapshot(d);
     expect(k.sandboxes).toEqual([]);
     expect(k.links.filter((l) => l.startsWith('veth'))).toEqual([]);

@@ -425,7 +425,8 @@ export class ContainerService {
       await connectEndpoint(deps, r, network.name, req, !carried, carried ? { exposed: ports.exposed } : ports);
       const t1 = performance.now();
       await this.#o.dns.attach(r.sandboxId);
-      this.#saveLater(r);
+      // The record is what the next start joins: it is durable before the answer (a SIGKILL right after must not lose it).
+      await this.save(r);
       if (process.env.TSNET_API_TRACE) this.#log(`connect: controller ${(t1 - t0).toFixed(1)}ms, dns ${(performance.now() - t1).toFixed(1)}ms`);
     });
   }
@@ -456,7 +457,7 @@ export class ContainerService {
       }
       await this.#o.controller.disconnect(network.id, rec.sandboxId);
       delete rec.endpoints[network.name];
-      this.#saveLater(rec);
+      await this.save(rec);
     });
   }
 
