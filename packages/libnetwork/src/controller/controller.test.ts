@@ -233,6 +233,21 @@ describe('Controller on the in-memory kernel', () => {
     expect(existsSync(join(w.dataDir, 'sandboxes', id))).toBe(false);
   });
 
+  it('a deleted network\'s bridge is retired without its gateway address (the subnet is free at once)', async () => {
+    const w = await fakeWorld();
+    await w.controller.createNetwork({ name: 'gone', ipam: { config: [{ subnet: '10.42.0.0/24' }] } });
+    await w.controller.deleteNetwork('gone');
+    const host = await w.kernel.ns(undefined);
+    const retired = (await host.links()).filter((l) => /^tsnetgc/.test(l.name));
+    for (const l of retired) expect(await host.addresses(l.name)).toEqual([]);
+    expect(retired.length).toBeGreaterThan(0);
+    await w.controller.createNetwork({ name: 'again', ipam: { config: [{ subnet: '10.42.0.0/24' }] } });
+    const holders = [];
+    for (const l of await host.links()) if ((await host.addresses(l.name)).includes('10.42.0.1/24')) holders.push(l.name);
+    expect(holders).toHaveLength(1);
+    expect(holders[0]).not.toMatch(/^tsnetgc/);
+  });
+
   it('disconnect retires the veth at once and deletes it in the background; a restart deletes leftovers', async () => {
     const w = await fakeWorld();
     const events: ControllerEvent[] = [];

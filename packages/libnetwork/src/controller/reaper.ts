@@ -32,6 +32,9 @@ export class LinkReaper {
   async retire(ops: LinkOps, name: string): Promise<boolean> {
     if (!(await ops.linkByName(name))) return false;
     await ops.setDown(name);
+    // Addresses go now (cheap, unlike the deletion): a retired bridge must not keep a gateway
+    // address, nor its subnet's route, that a new network with the same subnet would collide with.
+    for (const cidr of await ops.addresses(name)) await ops.removeAddress(name, cidr);
     const gc = gcLinkName();
     await ops.rename(name, gc);
     this.#pending.add(gc);
