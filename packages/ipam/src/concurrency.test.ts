@@ -1,4 +1,4 @@
-import { fork } from 'node:child_process';
+import { fork, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -111,13 +111,20 @@ describe('several processes over one file store', () => {
       const a = await ipam.requestPool({ pool: '10.50.0.0/22' });
       const b = await ipam.requestPool({ pool: 'fd00:50::/64' });
       const worker = fileURLToPath(new URL('./testing/alloc-worker.ts', import.meta.url));
+      const children: ChildProcess[] = [];
+      let ready = 0;
       const runs = Array.from({ length: 3 }, () => new Promise<string[]>((resolve, reject) => {
         const child = fork(worker, [`${a.poolId},${b.poolId}`, '150', '8', '7'], {
           execArgv: ['--conditions=source', '--import', 'tsx'], stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
         });
+        children.push(child);
         serveStore(child, store);
         let held: string[] | undefined;
-        child.on('message', (m: { type?: string; held?: string[] }) => { if (m.type === 'done') held = m.held; });
+        child.on('message', (m: { type?: string; held?: string[] }) => {
+          if (m.type === 'done') held = m.held;
+          // Every worker waits until all three are up, then they allocate at the same time.
+          if (m.type === 'ready' && ++ready === 3) for (const c of children) c.send({ type: 'go' });
+        });
         child.on('error', reject);
         child.on('exit', (code) => (code === 0 && held !== undefined ? resolve(held) : reject(new Error(`worker exited ${code}`))));
       }));

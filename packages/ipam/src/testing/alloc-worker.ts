@@ -14,6 +14,17 @@ const releaseEvery = Number(releaseEveryArg);
 
 const store = new ProcessStore();
 const ipam = await Ipam.open({ store });
+// Start together: a worker that ran before the others were up (tsx start-up takes seconds on a
+// loaded machine) would never race them, and the test would prove nothing.
+await new Promise<void>((resolve) => {
+  const onGo = (m: { type?: string }) => {
+    if (m?.type !== 'go') return;
+    process.off('message', onGo);
+    resolve();
+  };
+  process.on('message', onGo);
+  process.send!({ type: 'ready' });
+});
 const held: string[] = [];
 let done = 0;
 const worker = async (poolId: string) => {
