@@ -10,10 +10,9 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { request } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { busyboxRootfsTar, createTestNs, dockerAvailable, median, reportBench, startDockerInNs, type TestNs } from '@tsnet/testkit';
+import { busyboxRootfsTar, createTestNs, dockerAvailable, engineApiCall as httpCall, median, reportBench, startDockerInNs, type TestNs } from '@tsnet/testkit';
 
 const N = Number(process.env.TSNET_BENCH_N ?? 15);
 const REPO = new URL('../../../', import.meta.url).pathname;
@@ -22,27 +21,6 @@ interface Api {
   call<T = any>(method: string, path: string, body?: unknown): Promise<{ status: number; body: T }>;
   importImage(tar: Buffer): Promise<void>;
   stop(): Promise<void>;
-}
-
-function httpCall(socket: string, method: string, path: string, body?: Buffer | string, type = 'application/json'): Promise<{ status: number; body: any }> {
-  return new Promise((resolve, reject) => {
-    const req = request({ socketPath: socket, method, path, headers: body === undefined ? {} : { 'content-type': type, 'content-length': Buffer.byteLength(body) } }, (res) => {
-      const chunks: Buffer[] = [];
-      res.on('data', (c: Buffer) => chunks.push(c));
-      res.on('end', () => {
-        const text = Buffer.concat(chunks).toString('utf8');
-        let parsed: unknown = text;
-        try {
-          parsed = text ? JSON.parse(text) : undefined;
-        } catch {
-          // progress streams and "OK"
-        }
-        resolve({ status: res.statusCode ?? 0, body: parsed });
-      });
-    });
-    req.on('error', reject);
-    req.end(body);
-  });
 }
 
 /** tsnetd in the namespace, in a private mount namespace so its overlay mounts die with it. */

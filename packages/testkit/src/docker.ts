@@ -33,7 +33,8 @@ export function dockerAvailable(): boolean {
   return process.getuid?.() === 0 && spawnSync('dockerd', ['--version'], { stdio: 'ignore' }).status === 0;
 }
 
-function call<T>(socket: string, method: string, path: string, body?: Buffer | string, contentType = 'application/json'): Promise<DockerResponse<T>> {
+/** One Docker Engine API call over a unix socket (tsnetd's or dockerd's); JSON bodies parsed, other text kept. */
+export function engineApiCall<T>(socket: string, method: string, path: string, body?: Buffer | string, contentType = 'application/json'): Promise<DockerResponse<T>> {
   return new Promise((resolve, reject) => {
     const req = request({ socketPath: socket, method, path, headers: body === undefined ? {} : { 'content-type': contentType, 'content-length': Buffer.byteLength(body) } }, (res) => {
       const chunks: Buffer[] = [];
@@ -73,9 +74,9 @@ export async function startDockerInNs(ns: TestNs, options: { timeoutMs?: number;
     socket,
     dataRoot,
     api: <T>(method: string, path: string, body?: unknown) =>
-      call<T>(socket, method, path.startsWith('/v1.') || path === '/_ping' ? path : `/v1.41${path}`, body === undefined ? undefined : JSON.stringify(body)),
+      engineApiCall<T>(socket, method, path.startsWith('/v1.') || path === '/_ping' ? path : `/v1.41${path}`, body === undefined ? undefined : JSON.stringify(body)),
     async importImage(repo, tar) {
-      const r = await call<string>(socket, 'POST', `/v1.41/images/create?fromSrc=-&repo=${encodeURIComponent(repo)}&tag=latest`, tar, 'application/x-tar');
+      const r = await engineApiCall<string>(socket, 'POST', `/v1.41/images/create?fromSrc=-&repo=${encodeURIComponent(repo)}&tag=latest`, tar, 'application/x-tar');
       if (r.status !== 200) throw new Error(`docker image import failed (${r.status}): ${JSON.stringify(r.body)}`);
     },
     async stop() {
@@ -98,7 +99,7 @@ export async function startDockerInNs(ns: TestNs, options: { timeoutMs?: number;
       await daemon.stop();
       throw new Error(`dockerd exited with ${proc.exitCode}: ${log}`);
     }
-    const ping = await call<string>(socket, 'GET', '/_ping').catch(() => undefined);
+    const ping = await engineApiCall<string>(socket, 'GET', '/_ping').catch(() => undefined);
     if (ping?.status === 200) return daemon;
     if (Date.now() > deadline) {
       await daemon.stop();
