@@ -1,3 +1,4 @@
+import type { RequestAddressRequest, RequestPoolRequest, RequestPoolResult } from '@tsnet/ipam';
 /**
  * What the controller uses of @tsnet/ipam (Docker's ipamapi plus the pool listing restore needs to
  * find addresses a crash left allocated).
@@ -13,17 +14,9 @@ export interface IpamPoolInfo {
 }
 
 export interface IpamLike {
-  requestPool(req: {
-    addressSpace?: string;
-    pool?: string;
-    subPool?: string;
-    v6?: boolean;
-    options?: Record<string, string>;
-    exclude?: string[];
-    auxAddresses?: Record<string, string>;
-  }): Promise<{ poolId: string; pool: string; data: Record<string, string> }>;
+  requestPool(req: RequestPoolRequest): Promise<RequestPoolResult>;
   releasePool(poolId: string): Promise<void>;
-  requestAddress(poolId: string, req?: { address?: string; gateway?: boolean; roundRobin?: boolean; reserve?: boolean }): Promise<{ address: string }>;
+  requestAddress(poolId: string, req?: RequestAddressRequest): Promise<{ address: string }>;
   releaseAddress(poolId: string, address: string): Promise<void>;
   pools(): Promise<IpamPoolInfo[]>;
   poolInfo(poolId: string): Promise<IpamPoolInfo>;
